@@ -1,0 +1,29 @@
+"""Shared fixtures: the repository root, and the kernel environment the notebooks run in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+# Executed notebooks must not pick up a learner's language or a stray key folder from the shell.
+os.environ.pop("WORKBOOK_LANG", None)
+os.environ.pop("WORKBOOK_KEYS", None)
+os.environ.pop("WORKBOOK_HANDOUT", None)
+# Plots render off-screen in kernels and in tests alike.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,78 @@
+"""Golden run of every notebook: lectures, solutions and generated exercises, headless with papermill.
+
+On ``solutions/`` every check must pass; on ``exercises/`` every check must say "not attempted" and
+the notebook must still run to the end; lectures must run without an error output. Execution times
+go to ``test-artifacts/notebook_times.json`` (reported, never asserted).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbook.execute import check_results, error_outputs, execute_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")) \
+    + sorted((ROOT / "exercises").glob("*.ipynb"))
+TIMES: dict[str, float] = {}
+
+
+def _id(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _record_times(artifacts: Path):
+    yield
+    target = artifacts / "notebook_times.json"
+    old = json.loads(target.read_text()) if target.exists() else {}
+    target.write_text(json.dumps({**old, **TIMES}, indent=1, sort_keys=True) + "\n")
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+    kind = path.parent.name
+    lang = "ko" if kind == "exercises" else "en"  # both languages run in every test session
+    start = time.perf_counter()
+    nb = execute_notebook(path, output=tmp_path / path.name, parameters={"lang": lang})
+    TIMES[_id(path)] = round(time.perf_counter() - start, 2)
+    assert error_outputs(nb) == []
+    results = check_results(nb)
+    statuses = {r["qid"]: r["status"] for r in results}
+    assert "error" not in statuses.values(), statuses
+    if kind == "solutions":
+        assert results, "a solution notebook must call check()"
+        assert set(statuses.values()) == {"passed"}, statuses
+    elif kind == "exercises":
+        assert results, "an exercise notebook must call check()"
+        assert set(statuses.values()) == {"not_attempted"}, statuses
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
+def test_notebook_is_clean(path: Path) -> None:
+    """Committed without outputs or execution counts, with kernelspec, and one parameters cell."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), f"{path.name} holds outputs"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    params = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, f"{path.name}: needs exactly one cell tagged 'parameters', found {len(params)}"
+    assert params[0] <= 4, f"{path.name}: the parameters cell must be near the top"
+    assert "lang" in nb.cells[params[0]].source
+
+
+def test_exercises_and_solutions_pair_up() -> None:
+    names = lambda d: sorted(p.name for p in (ROOT / d).glob("*.ipynb"))  # noqa: E731
+    assert names("solutions") == names("exercises")
+    for name in names("solutions"):
+        assert (ROOT / "solutions" / "keys" / name.replace(".ipynb", ".yml")).exists(), f"{name} has no key"
