@@ -1,0 +1,1 @@
+"""Per-lecture helpers: widget logic, data loaders and property checkers, as plain functions."""
