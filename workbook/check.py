@@ -151,6 +151,18 @@ def _check_function(qid: str, spec: dict[str, Any], func: Any, lang: str) -> Che
 
 
 def _check_property(qid: str, spec: dict[str, Any], value: Any, lang: str) -> CheckResult:
+    if spec.get("cases"):  # a function answer: the checker judges its outputs on the given cases
+        if not callable(value):
+            return _result(qid, spec, "failed", lang, details=[msg("not_callable", lang, type=type(value).__name__)])
+        outputs = []
+        for case in spec["cases"]:
+            try:
+                outputs.append(value(*json.loads(json.dumps(case["args"])), **case.get("kwargs", {})))
+            except NotImplementedError:
+                return _result(qid, spec, "not_attempted", lang, details=[msg("fill_in", lang)])
+            if is_missing(outputs[-1]):
+                return _result(qid, spec, "not_attempted", lang, details=[msg("fill_in", lang)])
+        value = outputs
     problems = keys.resolve(spec["checker"])(value, lang=lang)
     if not problems:
         return _result(qid, spec, "passed", lang, 1.0)

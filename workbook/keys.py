@@ -25,8 +25,11 @@ The source of truth is ``solutions/keys/NN_topic.yml`` (instructors only; never 
         hidden:                         # grading only: never reaches the learner's package
           - args: [[1, 0], [0, 1]]
       q3:
-        kind: property
-        checker: workbook.properties:content_hash     # a function returning a list of problems
+        kind: property                  # judged by a checker, not against one answer
+        checker: workbook.lectures.full_stack:hash_properties
+        cases:                          # optional: the answer is a function, and the checker gets
+          - args: [[["a", 1]]]          # its outputs on these args (plain data), so the grader
+          - args: [[["a", 2]]]          # can judge them in its own process
 
 ``workbook assign`` compiles each source key into ``workbook/keys/<prefix>.json``, the learner key:
 answers and expected outputs only as salted digests, no hidden cases. The grader reads the source
@@ -134,6 +137,8 @@ def compile_learner_key(source: dict[str, Any], source_name: str) -> dict[str, A
             ]
         else:
             out["checker"] = spec["checker"]
+            if spec.get("cases"):
+                out["cases"] = [{"args": c["args"], "kwargs": c.get("kwargs", {})} for c in spec["cases"]]
         questions[str(qid)] = out
     return {
         "generated": STAMP.format(source=source_name),
