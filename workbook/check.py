@@ -93,8 +93,12 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def _check_value(qid: str, spec: dict[str, Any], value: Any, lang: str) -> CheckResult:
     rule, salt = Rule.from_dict(spec["rule"]), spec["salt"]
-    if digest(value, rule, salt) == spec["digest"]:
-        return _result(qid, spec, "passed", lang, 1.0)
+    try:
+        if digest(value, rule, salt) == spec["digest"]:
+            return _result(qid, spec, "passed", lang, 1.0)
+    except NotCanonical:
+        if not spec.get("items"):
+            raise
     items = spec.get("items")
     if items and isinstance(value, (dict, list, tuple)):
         given = value if isinstance(value, dict) else dict(enumerate(value))

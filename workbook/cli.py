@@ -52,3 +52,7 @@ def handouts_cmd(out: Path, notebooks: Path, lang: str) -> None:
         raise click.ClickException(str(err)) from None
     for page in pages:
         click.echo(str(page))
+
+
+if __name__ == "__main__":
+    main()

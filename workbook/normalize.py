@@ -93,6 +93,21 @@ def digest(value: Any, rule: Rule, salt: str) -> str:
     return hashlib.sha256(f"{salt}\n{payload}".encode()).hexdigest()
 
 
+def on_boundary(value: Any, rule: Rule) -> bool:
+    """True when a number in ``value`` sits (within float noise) on a rounding boundary of ``rule``:
+    such an expected answer would make 0.5065 and 0.50650001 hash differently."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, numbers.Real) and math.isfinite(float(value)):
+        scaled = abs(float(value)) * 10**rule.decimals
+        return abs(scaled - math.floor(scaled) - 0.5) < 1e-6
+    if isinstance(value, dict):
+        return any(on_boundary(v, rule) for v in value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(on_boundary(v, rule) for v in value)
+    return False
+
+
 def is_missing(value: Any) -> bool:
     """True for ``...`` and for containers whose every leaf is ``...`` (a template not filled in)."""
     if value is Ellipsis:
