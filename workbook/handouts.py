@@ -3,20 +3,46 @@
 Only ``notebooks/`` (the lectures) is published: solutions never reach a learner's handout. Widgets are
 replaced by their default-state output (the notebook runs in handout mode), images are inlined, and
 cells tagged ``remove-cell`` / ``remove-input`` / ``hide-input`` follow the Jupyter Book convention.
+
+A page needs no network: the ``lab`` template's CSS is inlined, its CDN scripts (require.js, MathJax,
+mermaid) are left out, and LaTeX in Markdown is turned into MathML at build time, which browsers draw
+natively. With ``live_widgets`` the notebook runs in normal mode instead, its widget state is embedded
+and the widget manager of the npm package ``@jupyter-widgets/html-manager`` (fetched into a local cache
+at build time, never committed) is copied beside the pages, so the controls render offline too.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from .assign import write_atomic
-from .execute import execute_notebook
+from .execute import error_outputs, execute_notebook
 
-REMOVE_CELL = ("remove-cell", "workbook-stamp")
+REMOVE_CELL = ("remove-cell", "workbook-stamp", "injected-parameters")  # papermill's copy of the parameters
 REMOVE_INPUT = ("remove-input", "hide-input")
+WIDGET_MANAGER = "@jupyter-widgets/html-manager@^1.0"
+WIDGET_ASSETS = "_static/html-manager"  # beside the pages, relative to ``out``
+
+# The lab template without its CDN scripts; the widget manager only when asked for, from a local file.
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}
+{%- if resources.workbook_widget_script and "widgets" in nb.metadata -%}
+<script defer src="{{ resources.workbook_widget_script }}"></script>
+{%- endif -%}
+{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+class HandoutError(Exception):
+    """A handout cannot be built; the message names the file or folder and the problem."""
 
 
 def title_of(nb: Any, fallback: str) -> str:
@@ -29,24 +55,69 @@ def title_of(nb: Any, fallback: str) -> str:
     return fallback
 
 
-def to_html(nb: Any) -> str:
-    """One self-contained HTML page for an executed notebook."""
+def tex_to_mathml(tex: str, *, display: bool) -> str:
+    """MathML for a LaTeX formula; the escaped source in ``<code>`` when it cannot be converted."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(tex.strip(), display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many types on unsupported TeX; the page must still build
+        return f"<code class='workbook-tex'>{html.escape(tex)}</code>"
+
+
+def _exporter(lang: str) -> Any:
+    """An nbconvert HTML exporter that writes pages needing no network."""
+    from jinja2 import DictLoader, pass_context
     from nbconvert import HTMLExporter
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
     from nbconvert.preprocessors import TagRemovePreprocessor
 
+    class MathMLRenderer(IPythonRenderer):
+        """Markdown math as MathML instead of ``$...$`` left for MathJax."""
+
+        def block_math(self, body: str) -> str:
+            return tex_to_mathml(body, display=True)
+
+        def inline_math(self, body: str) -> str:
+            return tex_to_mathml(body, display=False)
+
+        def latex_environment(self, name: str, body: str) -> str:
+            return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+    class OfflineHTMLExporter(HTMLExporter):
+        @pass_context  # jinja hands the template context (the cell, its attachments) to the filter
+        def markdown2html(self, context: Any, source: str) -> str:
+            cell = context.get("cell", {})
+            renderer = MathMLRenderer(
+                escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+                path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+                anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            )
+            return MarkdownWithMath(renderer=renderer).render(source)
+
+    exporter = OfflineHTMLExporter(
+        template_name="lab", template_file="workbook_handout.html.j2", embed_images=True,
+        extra_loaders=[DictLoader({"workbook_handout.html.j2": _TEMPLATE})], language_code=lang,
+    )
     remover = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_input_tags=REMOVE_INPUT)
     remover.enabled = True
-    exporter = HTMLExporter(template_name="lab", embed_images=True)
     exporter.register_preprocessor(remover, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    return exporter
+
+
+def to_html(nb: Any, *, lang: str = "en", widget_script: str | None = None) -> str:
+    """One self-contained HTML page for an executed notebook. ``widget_script`` is the (relative) URL
+    of a widget manager to load when the notebook holds widget state; None leaves widgets out."""
+    exporter = _exporter(lang)
+    body, _ = exporter.from_notebook_node(nb, resources={"workbook_widget_script": widget_script})
     return body
 
 
-def index_page(pages: list[tuple[str, str]]) -> str:
+def index_page(pages: list[tuple[str, str]], lang: str = "en") -> str:
     """The ``index.html`` listing every handout."""
     items = "\n".join(f'    <li><a href="{html.escape(href)}">{html.escape(title)}</a></li>' for href, title in pages)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<title>ML course workbook — handouts</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"
@@ -57,19 +128,66 @@ def index_page(pages: list[tuple[str, str]]) -> str:
     )
 
 
-def build_handouts(*, out: Path, notebooks: Path = Path("notebooks"), lang: str = "en") -> list[Path]:
+def widget_manager_dist(cache: Path) -> Path:
+    """The ``dist/`` folder of the npm package ``@jupyter-widgets/html-manager``, installed into
+    ``cache`` with npm on first use (a build-time download from the registry; nothing is committed)."""
+    dist = Path(cache) / "node_modules" / "@jupyter-widgets" / "html-manager" / "dist"
+    if (dist / "embed.js").exists():
+        return dist
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HandoutError(f"{cache}: --live-widgets needs the npm package {WIDGET_MANAGER}, and npm is not installed")
+    Path(cache).mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([npm, "install", "--prefix", str(cache), "--no-save", "--no-audit", "--no-fund",
+                          "--ignore-scripts", WIDGET_MANAGER], capture_output=True, text=True)
+    if run.returncode != 0 or not (dist / "embed.js").exists():
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        raise HandoutError(f"{cache}: npm could not install {WIDGET_MANAGER}: {last}")
+    return dist
+
+
+def _execute(source: Path, lang: str, live_widgets: bool) -> Any:
+    """Run one lecture notebook for its handout; errors name the file."""
+    import nbformat
+
+    env = {"WORKBOOK_HANDOUT": "0" if live_widgets else "1"}
+    try:
+        nb = execute_notebook(source, parameters={"lang": lang}, env=env)
+    except nbformat.reader.NotJSONError as err:
+        raise HandoutError(f"{source}: not a notebook ({err})") from None
+    except Exception as err:  # papermill's error text holds the traceback; keep the line that says what
+        ename, evalue = getattr(err, "ename", type(err).__name__), getattr(err, "evalue", str(err))
+        raise HandoutError(f"{source}: failed while executing: {ename}: {evalue}") from None
+    errors = error_outputs(nb)
+    if errors:
+        raise HandoutError(f"{source}: shows an error output: {errors[0]}")
+    return nb
+
+
+def build_handouts(*, out: Path, notebooks: Path = Path("notebooks"), lang: str = "en",
+                   live_widgets: bool = False, npm_cache: Path = Path(".cache/npm")) -> list[Path]:
     """Execute every ``notebooks/NN_*.ipynb`` in handout mode and write ``out/NN_*.html`` and
-    ``out/index.html``; return the pages written. A failing notebook raises, naming the file."""
-    sources = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb"))
+    ``out/index.html``; return the pages written. Bad input raises :class:`HandoutError` naming the
+    folder or file. ``live_widgets`` embeds interactive widget controls (see the module docstring)."""
+    notebooks = Path(notebooks)
+    if not notebooks.is_dir():
+        raise HandoutError(f"{notebooks}: no such folder of lecture notebooks")
+    sources = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
     if not sources:
-        raise FileNotFoundError(f"{notebooks}: no lecture notebooks (NN_topic.ipynb) to publish")
+        raise HandoutError(f"{notebooks}: no lecture notebooks (NN_topic.ipynb) to publish")
+    widget_script = None
+    if live_widgets:
+        assets = Path(out) / WIDGET_ASSETS
+        shutil.copytree(widget_manager_dist(npm_cache), assets, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.map", "*-amd.js"))
+        widget_script = f"{WIDGET_ASSETS}/embed.js"
     written, pages = [], []
     for source in sources:
-        nb = execute_notebook(source, parameters={"lang": lang}, env={"WORKBOOK_HANDOUT": "1"})
+        nb = _execute(source, lang, live_widgets)
         page = Path(out) / f"{source.stem}.html"
-        write_atomic(page, to_html(nb))
+        write_atomic(page, to_html(nb, lang=lang, widget_script=widget_script))
         written.append(page)
         pages.append((page.name, title_of(nb, source.stem)))
     index = Path(out) / "index.html"
-    write_atomic(index, index_page(pages))
+    write_atomic(index, index_page(pages, lang))
     return written + [index]
