@@ -42,13 +42,17 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True)
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
-def handouts_cmd(out: Path, notebooks: Path, lang: str) -> None:
+@click.option("--live-widgets", is_flag=True,
+              help="Embed interactive widget controls (widget manager from npm, cached in --npm-cache).")
+@click.option("--npm-cache", type=click.Path(path_type=Path), default=Path(".cache/npm"), show_default=True)
+def handouts_cmd(out: Path, notebooks: Path, lang: str, live_widgets: bool, npm_cache: Path) -> None:
     """Execute the lecture notebooks and write one HTML page each plus index.html."""
-    from .handouts import build_handouts
+    from .handouts import HandoutError, build_handouts
 
     try:
-        pages = build_handouts(out=out, notebooks=notebooks, lang=lang)
-    except FileNotFoundError as err:
+        pages = build_handouts(out=out, notebooks=notebooks, lang=lang, live_widgets=live_widgets,
+                               npm_cache=npm_cache)
+    except HandoutError as err:
         raise click.ClickException(str(err)) from None
     for page in pages:
         click.echo(str(page))
