@@ -1,0 +1,469 @@
+"""Lecture 3 — Career building in the AI era: the talk's data, widget logic and a property checker.
+
+Everything here is a plain function over plain data so tests can call it without a browser. The four
+widgets of the lecture notebook are built by :func:`self_assessment`, :func:`path_figure` (with
+``live``), :func:`debt_figure` (with ``live``) and :func:`learning_plan_builder`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+from ..i18n import get_lang, t
+from ..widgets import handout_mode
+
+if TYPE_CHECKING:
+    import ipywidgets
+    from matplotlib.figure import Figure
+
+DATA_FILE = "career_talk.json"
+SECTIONS = ("debt_boxes", "fsdl_roles", "skills", "factors", "paths", "plan_items")
+SCORE_RANGE = (0, 5)
+PROFILE_VERSION = 1
+
+
+# ---------------------------------------------------------------------------------------------- data
+
+def load_talk_data(path: Path) -> dict[str, Any]:
+    """Read and validate the talk's data file; raise ValueError naming the file and the problem."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read talk data: {err}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: talk data must be a JSON object")
+    for section in SECTIONS:
+        rows = data.get(section)
+        if not isinstance(rows, list) or not rows:
+            raise ValueError(f"{path}: '{section}' must be a non-empty list")
+        for index, row in enumerate(rows):
+            missing = [f for f in ("key", "en", "ko") if not isinstance(row, dict) or not row.get(f)]
+            if missing:
+                raise ValueError(f"{path}: {section}[{index}] lacks {', '.join(missing)}")
+        keys = [row["key"] for row in rows]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{path}: '{section}' repeats a key")
+    if sum(bool(box.get("ml")) for box in data["debt_boxes"]) != 1:
+        raise ValueError(f"{path}: exactly one debt box must be marked \"ml\": true")
+    if any(not _positive(box.get("size")) for box in data["debt_boxes"]):
+        raise ValueError(f"{path}: every debt box needs a positive 'size'")
+    if any(not _positive(item.get("hours")) for item in data["plan_items"]):
+        raise ValueError(f"{path}: every plan item needs positive 'hours'")
+    factors = {f["key"] for f in data["factors"]}
+    for option in data["paths"]:
+        if set(option.get("fit", {})) != factors:
+            raise ValueError(f"{path}: path {option['key']!r} must give a 'fit' for each factor {sorted(factors)}")
+    return data
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+@functools.lru_cache(maxsize=1)
+def talk_data() -> dict[str, Any]:
+    """The packaged talk data (validated once)."""
+    with resources.as_file(resources.files("workbook").joinpath("data", DATA_FILE)) as path:
+        return load_talk_data(path)
+
+
+def label(row: Mapping[str, Any], lang: str | None = None) -> str:
+    """A data row's name in the learner's language."""
+    return t(row["en"], row["ko"], lang)
+
+
+def table(section: str, columns: Sequence[str] = ("en", "ko")) -> Any:
+    """One section of the talk data as a pandas DataFrame (for the lecture's tables)."""
+    import pandas as pd
+
+    return pd.DataFrame([{c: row.get(c, "") for c in columns} for row in talk_data()[section]])
+
+
+# ------------------------------------------------------------------- widget 1: self-assessment radar
+
+def skill_keys() -> list[str]:
+    """The skills the talk named, in the talk's order."""
+    return [s["key"] for s in talk_data()["skills"]]
+
+
+def validate_scores(scores: Mapping[str, Any], where: str = "scores") -> dict[str, int]:
+    """Scores for exactly the talk's skills, each an integer in 0..5; raise ValueError otherwise."""
+    wanted, given = skill_keys(), set(scores)
+    if given != set(wanted):
+        problems = [f"missing {sorted(set(wanted) - given)}" if set(wanted) - given else "",
+                    f"unknown {sorted(given - set(wanted))}" if given - set(wanted) else ""]
+        raise ValueError(f"{where}: skills do not match the talk's list: {'; '.join(p for p in problems if p)}")
+    low, high = SCORE_RANGE
+    for key in wanted:
+        value = scores[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"{where}: score for {key!r} must be an integer from {low} to {high}, not {value!r}")
+    return {key: scores[key] for key in wanted}
+
+
+def next_step(scores: Mapping[str, int], lang: str | None = None) -> str:
+    """One concrete next step: the action for the weakest skill (the first one on a tie); when every
+    skill is 4 or more, the talk's advice to build one strong showcase project."""
+    scores = validate_scores(scores)
+    weakest = min(skill_keys(), key=lambda k: scores[k])  # min keeps the first of equals: deterministic
+    if scores[weakest] >= 4:
+        return t("Every skill is strong: put it all into one showcase project (강력한 한 방).",
+                 "모든 역량이 좋습니다: 대표 프로젝트 하나(강력한 한 방)에 모두 쏟아 보세요.", lang)
+    skill = next(s for s in talk_data()["skills"] if s["key"] == weakest)
+    return f"{label(skill, lang)} ({scores[weakest]}/5): {t(skill['action_en'], skill['action_ko'], lang)}"
+
+
+def radar_figure(scores: Mapping[str, int]) -> Figure:
+    """A radar chart of the self-assessment, one spoke per skill (labels in English: the default
+    plotting font has no Hangul)."""
+    from matplotlib.figure import Figure
+
+    scores = validate_scores(scores)
+    skills = talk_data()["skills"]
+    angles = [2 * math.pi * i / len(skills) for i in range(len(skills))]
+    values = [scores[s["key"]] for s in skills]
+    fig = Figure(figsize=(4.6, 4.6))
+    ax = fig.add_subplot(projection="polar")
+    ax.set_theta_offset(math.pi / 2)  # the first skill at the top, then clockwise, as radar charts read
+    ax.set_theta_direction(-1)
+    ax.plot(angles + angles[:1], values + values[:1], color="#0b57d0", linewidth=2)
+    ax.fill(angles + angles[:1], values + values[:1], color="#0b57d0", alpha=0.25)
+    ax.set_xticks(angles, [s["en"] for s in skills], fontsize=8)
+    ax.set_ylim(*SCORE_RANGE)
+    ax.set_yticks(range(1, SCORE_RANGE[1] + 1))
+    ax.set_title("Self-assessment (0-5)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def profile_record(scores: Mapping[str, int]) -> dict[str, Any]:
+    """The JSON record the learner keeps: scores plus the suggested next step in both languages."""
+    scores = validate_scores(scores)
+    return {"version": PROFILE_VERSION, "skills": scores,
+            "next_step": {"en": next_step(scores, "en"), "ko": next_step(scores, "ko")}}
+
+
+def save_profile(scores: Mapping[str, int], path: Path) -> Path:
+    """Write the learner's profile as JSON to ``path``; return the path."""
+    path = Path(path)
+    path.write_text(json.dumps(profile_record(scores), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def load_profile(path: Path) -> dict[str, int]:
+    """The skill scores saved in ``path``; raise ValueError naming the file on a bad file."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path}: cannot read the profile: {err}") from None
+    if not isinstance(data, dict) or data.get("version") != PROFILE_VERSION or not isinstance(data.get("skills"), dict):
+        raise ValueError(f"{path}: not a career profile (expected version {PROFILE_VERSION} with 'skills')")
+    return validate_scores(data["skills"], where=str(path))
+
+
+def _html_text(text: str) -> str:
+    import html
+
+    return f"<div style='margin:4px 0'><b>{html.escape(t('Next step', '다음 단계'))}:</b> {html.escape(text)}</div>"
+
+
+def self_assessment(path: Path = Path("my_career_profile.json"),
+                    start: Mapping[str, int] | None = None) -> ipywidgets.VBox | None:
+    """Sliders per skill, a radar chart and a suggested next step, with a button that saves the profile
+    to ``path``. Starts from ``start``, else from a profile already saved at ``path``, else 3 everywhere.
+    Returns the widget (None in handout mode, where the default chart is shown statically)."""
+    import ipywidgets as w
+    from IPython.display import Markdown, display
+
+    if start is None:
+        start = load_profile(path) if Path(path).exists() else {k: 3 for k in skill_keys()}
+    start = validate_scores(start)
+    if handout_mode():
+        display(Markdown(f"*{t('Self-assessment — interactive in JupyterLab; shown at the scores', 'Self-assessment(자기 평가) — JupyterLab에서 조작할 수 있습니다. 점수')}: "
+                         f"{', '.join(f'{k} = {v}' for k, v in start.items())}*"))
+        _display_figure(radar_figure(start))
+        display(Markdown(f"**{t('Next step', '다음 단계')}:** {next_step(start)}"))
+        return None
+    low, high = SCORE_RANGE
+    sliders = {s["key"]: w.IntSlider(value=start[s["key"]], min=low, max=high, description=label(s),
+                                     style={"description_width": "14em"}, layout=w.Layout(width="28em"))
+               for s in talk_data()["skills"]}
+    chart, suggestion = w.Output(), w.HTML()
+    save, status = w.Button(description=t("Save my profile", "내 프로필 저장"), icon="save"), w.HTML()
+
+    def scores() -> dict[str, int]:
+        return {key: slider.value for key, slider in sliders.items()}
+
+    def refresh(_: Any = None) -> None:
+        suggestion.value = _html_text(next_step(scores()))
+        status.value = ""
+        with chart:
+            chart.clear_output(wait=True)
+            _display_figure(radar_figure(scores()))
+
+    def on_save(_: Any) -> None:
+        try:
+            saved = save_profile(scores(), path)
+        except OSError as err:
+            status.value = f"<span style='color:#b3261e'>{t('Could not save', '저장하지 못했습니다')}: {err}</span>"
+            return
+        status.value = t(f"Saved to <code>{saved}</code>. Keep this file.", f"<code>{saved}</code> 에 저장했습니다. 이 파일을 보관하세요.")
+
+    for slider in sliders.values():
+        slider.observe(refresh, names="value")
+    save.on_click(on_save)
+    refresh()
+    box = w.VBox([w.HTML(f"<b>{t('Self-assessment', '자기 평가')}</b>"), *sliders.values(), chart, suggestion,
+                  w.HBox([save, status])])
+    box.sliders, box.suggestion, box.save, box.status = sliders, suggestion, save, status  # the trait-level handles tests use
+    display(box)
+    return box
+
+
+def _display_figure(fig: Figure) -> None:
+    from IPython.display import display
+
+    display(fig)
+
+
+# ---------------------------------------------------------------- widget 2: academia vs industry
+
+def path_scores(weights: Mapping[str, float]) -> dict[str, float]:
+    """How well each path fits the learner's preference weights: the weighted mean of the path's fit
+    per factor, in 0..1. Raise ValueError on an unknown factor, a negative weight or all weights zero."""
+    factors = [f["key"] for f in talk_data()["factors"]]
+    unknown = set(weights) - set(factors)
+    if unknown:
+        raise ValueError(f"unknown preference factor(s) {sorted(unknown)}; expected some of {factors}")
+    if any(weights.get(f, 0) < 0 for f in factors):
+        raise ValueError("preference weights must be zero or more")
+    total = sum(weights.get(f, 0) for f in factors)
+    if total == 0:
+        raise ValueError("give at least one preference a weight above zero")
+    return {p["key"]: sum(weights.get(f, 0) * p["fit"][f] for f in factors) / total for p in talk_data()["paths"]}
+
+
+def recommend_path(weights: Mapping[str, float]) -> str:
+    """The key of the best-fitting path (the first listed on a tie)."""
+    scores = path_scores(weights)
+    return max(scores, key=lambda k: scores[k])
+
+
+def path_figure(**weights: float) -> Figure | str:
+    """Bars of the fit of each path to the weights, with the recommendation as the title (for ``live``);
+    a one-line message instead when every weight is zero."""
+    from matplotlib.figure import Figure
+
+    if not any(weights.values()):
+        return t("Give at least one preference a weight above zero.", "적어도 하나의 선호에 0보다 큰 가중치를 주세요.")
+    scores, best = path_scores(weights), recommend_path(weights)
+    paths = talk_data()["paths"]
+    fig = Figure(figsize=(6, 2.4))
+    ax = fig.add_subplot()
+    colours = ["#1e7e34" if p["key"] == best else "#9aa0a6" for p in paths]
+    ax.barh([p["en"] for p in paths], [scores[p["key"]] for p in paths], color=colours)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("fit (0-1)")
+    name = next(p["en"] for p in paths if p["key"] == best)
+    ax.set_title(f"Best fit for your weights: {name}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- widget 3: the technical-debt figure
+
+def debt_boxes() -> list[dict[str, Any]]:
+    """The boxes of the figure in "Hidden Technical Debt in ML Systems", with approximate sizes."""
+    return talk_data()["debt_boxes"]
+
+
+def treemap(sizes: Mapping[str, float], width: float = 1.0, height: float = 1.0) -> dict[str, tuple[float, float, float, float]]:
+    """Rectangles ``(x, y, w, h)`` tiling a ``width`` x ``height`` area, each with area proportional to
+    its size: the largest first, in about sqrt(n) rows whose heights follow their sums."""
+    items = sorted(((k, float(v)) for k, v in sizes.items()), key=lambda kv: (-kv[1], kv[0]))
+    if not items:
+        return {}
+    if any(v <= 0 for _, v in items):
+        raise ValueError("treemap sizes must be positive")
+    total, per_row = sum(v for _, v in items), math.ceil(len(items) / round(math.sqrt(len(items))))
+    rects, y = {}, 0.0
+    for start in range(0, len(items), per_row):
+        row = items[start:start + per_row]
+        row_sum = sum(v for _, v in row)
+        row_height, x = height * row_sum / total, 0.0
+        for key, value in row:
+            rects[key] = (x, y, width * value / row_sum, row_height)
+            x += width * value / row_sum
+        y += row_height
+    return rects
+
+
+def ml_share(ml_code: float, shown: Sequence[str]) -> float:
+    """The fraction of the drawn system that is ML code, for an ML-code size and the boxes shown."""
+    boxes = {b["key"]: b for b in debt_boxes()}
+    unknown = set(shown) - set(boxes)
+    if unknown:
+        raise ValueError(f"unknown box(es) {sorted(unknown)}")
+    rest = sum(boxes[k]["size"] for k in set(shown) if not boxes[k].get("ml"))
+    return ml_code / (ml_code + rest)
+
+
+def debt_figure(ml_code: float = 2.0, shown: Sequence[str] | None = None) -> Figure:
+    """The technical-debt figure as a treemap: the ML-code box at size ``ml_code`` among the boxes
+    ``shown`` (keys; default all). The title gives the share of the system that is ML code."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    if ml_code <= 0:
+        raise ValueError("ml_code must be positive")
+    boxes = {b["key"]: b for b in debt_boxes()}
+    shown = list(boxes) if shown is None else [k for k in shown if not boxes.get(k, {}).get("ml")]
+    share = ml_share(ml_code, shown)
+    ml_key = next(k for k, b in boxes.items() if b.get("ml"))
+    sizes = {k: boxes[k]["size"] for k in shown if k != ml_key} | {ml_key: ml_code}
+    fig = Figure(figsize=(7, 4.2))
+    ax = fig.add_subplot()
+    for key, (x, y, w_, h) in treemap(sizes, 1.0, 1.0).items():
+        is_ml = key == ml_key
+        ax.add_patch(Rectangle((x, y), w_, h, facecolor="#202124" if is_ml else "#dbe7fb", edgecolor="white", linewidth=2))
+        fontsize = max(5.0, min(10.0, 40 * math.sqrt(w_ * h)))
+        name = boxes[key]["en"].replace(" ", "\n") if w_ < 0.04 * len(boxes[key]["en"]) else boxes[key]["en"]
+        ax.text(x + w_ / 2, y + h / 2, name, ha="center", va="center", fontsize=fontsize,
+                color="white" if is_ml else "#202124", clip_on=True)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(1, 0)
+    ax.set_axis_off()
+    ax.set_title(f"ML code is {share:.0%} of the system drawn (Sculley et al., NeurIPS 2015, Fig. 1)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _name_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z가-힣]+", "", text.casefold())
+
+
+def _box_by_name() -> dict[str, str]:
+    """Every accepted spelling of each box (English or Korean, any case or spacing) -> its key."""
+    names: dict[str, str] = {}
+    for box in debt_boxes():
+        for text in (box["en"], box["ko"], box["key"]):
+            names[_name_key(text)] = box["key"]
+    return names
+
+
+def debt_box_problems(value: Any, lang: str | None = None) -> list[str]:
+    """Property checker for "name the non-ML boxes": a list naming each non-ML box of the figure once
+    (English or Korean, any case or spacing). Returns the problems found; empty means correct."""
+    lang = lang or get_lang()
+    if not isinstance(value, (list, tuple, set)) or not all(isinstance(v, str) for v in value):
+        return [t("Give a list of box names (strings).", "상자 이름(문자열)의 리스트를 주세요.", lang)]
+    names, boxes = _box_by_name(), {b["key"]: b for b in debt_boxes()}
+    found = [names.get(_name_key(v)) for v in value]
+    problems = []
+    unknown = [v for v, key in zip(value, found) if key is None]
+    if unknown:
+        problems.append(t(f"Not a box of the figure: {', '.join(map(repr, unknown))}",
+                          f"그림에 없는 상자: {', '.join(map(repr, unknown))}", lang))
+    if any(key and boxes[key].get("ml") for key in found):
+        problems.append(t("Leave out the ML code box itself: the question asks for everything around it.",
+                          "ML 코드 상자는 빼세요: 그 주변의 상자들을 묻는 문제입니다.", lang))
+    repeated = sorted({boxes[k]["en"] for k in found if k and found.count(k) > 1})
+    if repeated:
+        problems.append(t(f"Named more than once: {', '.join(repeated)}", f"두 번 이상 적은 상자: {', '.join(repeated)}", lang))
+    missing = sum(1 for k, b in boxes.items() if not b.get("ml") and k not in found)
+    if missing:
+        problems.append(t(f"{missing} box(es) still missing.", f"아직 {missing}개 상자가 빠져 있습니다.", lang))
+    return problems
+
+
+# ---------------------------------------------------------------- widget 4: a learning-plan builder
+
+def plan_items() -> list[dict[str, Any]]:
+    """What a plan can contain: Lecture 1's roadmap layers and the talk's "start now" actions."""
+    return talk_data()["plan_items"]
+
+
+def learning_plan(selected: Sequence[str], hours_per_week: int, lang: str | None = None) -> str:
+    """A Markdown checklist of the ``selected`` plan items (keys) in the roadmap's order, each with the
+    weeks it takes at ``hours_per_week`` (items follow one another). Raise ValueError on bad input."""
+    items = {item["key"]: item for item in plan_items()}
+    unknown = [k for k in selected if k not in items]
+    if unknown:
+        raise ValueError(f"unknown plan item(s) {unknown}; choose from {list(items)}")
+    if isinstance(hours_per_week, bool) or not isinstance(hours_per_week, int) or hours_per_week <= 0:
+        raise ValueError(f"hours_per_week must be a positive integer, not {hours_per_week!r}")
+    title = t("# My learning plan (나의 학습 계획)", "# 나의 학습 계획 (My learning plan)", lang)
+    chosen = [item for item in plan_items() if item["key"] in set(selected)]
+    if not chosen:
+        return f"{title}\n\n{t('Pick at least one item.', '항목을 하나 이상 고르세요.', lang)}\n"
+    lines, done = [], 0
+    for item in chosen:
+        first = done // hours_per_week + 1
+        done += item["hours"]
+        last = math.ceil(done / hours_per_week)
+        weeks = f"{first}" if first == last else f"{first}–{last}"
+        when = t(f"Week {weeks}" if first == last else f"Weeks {weeks}", f"{weeks}주차", lang)
+        lines.append(f"- [ ] {when}: {label(item, lang)} (~{item['hours']} h)")
+    total_weeks = math.ceil(done / hours_per_week)
+    summary = t(f"{done} h at {hours_per_week} h/week: about {total_weeks} weeks.",
+                f"주당 {hours_per_week}시간으로 총 {done}시간: 약 {total_weeks}주.", lang)
+    return "\n".join([title, "", summary, "", *lines]) + "\n"
+
+
+def export_plan(markdown: str, path: Path) -> Path:
+    """Write the plan to ``path``; return the path."""
+    path = Path(path)
+    path.write_text(markdown, encoding="utf-8")
+    return path
+
+
+DEFAULT_PLAN = ("cs_fundamentals", "ml", "backend", "ops", "showcase")
+
+
+def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Sequence[str] = DEFAULT_PLAN,
+                          hours_per_week: int = 10) -> ipywidgets.VBox | None:
+    """Pick plan items and weekly hours, preview the Markdown checklist, export it to ``path`` with a
+    button. Returns the widget (None in handout mode, where the default plan is shown statically)."""
+    import html
+
+    import ipywidgets as w
+    from IPython.display import Markdown, display
+
+    if handout_mode():
+        display(Markdown(f"*{t('Learning-plan builder — interactive in JupyterLab; the default plan', '학습 계획 만들기 — JupyterLab에서 조작할 수 있습니다. 기본 계획')}:*"))
+        display(Markdown(learning_plan(selected, hours_per_week)))
+        return None
+    picker = w.SelectMultiple(options=[(label(i), i["key"]) for i in plan_items()], value=tuple(selected),
+                              rows=len(plan_items()), description=t("Items", "항목"), layout=w.Layout(width="40em"))
+    hours = w.IntSlider(value=hours_per_week, min=1, max=40, description=t("h / week", "주당 시간"))
+    preview = w.HTML()
+    export, status = w.Button(description=t("Export Markdown", "Markdown 내보내기"), icon="download"), w.HTML()
+
+    def refresh(_: Any = None) -> None:
+        preview.value = f"<pre style='white-space:pre-wrap'>{html.escape(learning_plan(picker.value, hours.value))}</pre>"
+        status.value = ""
+
+    def on_export(_: Any) -> None:
+        try:
+            written = export_plan(learning_plan(picker.value, hours.value), path)
+        except OSError as err:
+            status.value = f"<span style='color:#b3261e'>{t('Could not export', '내보내지 못했습니다')}: {err}</span>"
+            return
+        status.value = t(f"Wrote <code>{written}</code>.", f"<code>{written}</code> 에 저장했습니다.")
+
+    picker.observe(refresh, names="value")
+    hours.observe(refresh, names="value")
+    export.on_click(on_export)
+    refresh()
+    box = w.VBox([w.HTML(f"<b>{t('Learning-plan builder', '학습 계획 만들기')}</b>"), picker, hours, preview,
+                  w.HBox([export, status])])
+    box.picker, box.hours, box.preview, box.export, box.status = picker, hours, preview, export, status
+    display(box)
+    return box
