@@ -27,3 +27,18 @@ def root() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def lecture_handouts(artifacts: Path) -> Path:
+    """The handouts of ``notebooks/`` built once per session into ``test-artifacts/handouts``."""
+    import shutil
+
+    from workbook.handouts import build_handouts
+
+    if not list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        pytest.skip("no lecture notebooks in notebooks/ yet")
+    out = artifacts / "handouts"
+    shutil.rmtree(out, ignore_errors=True)
+    build_handouts(out=out, notebooks=ROOT / "notebooks")
+    return out

@@ -26,6 +26,7 @@ from .execute import error_outputs, execute_notebook
 REMOVE_CELL = ("remove-cell", "workbook-stamp", "injected-parameters")  # papermill's copy of the parameters
 REMOVE_INPUT = ("remove-input", "hide-input")
 WIDGET_MANAGER = "@jupyter-widgets/html-manager@^1.0"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 WIDGET_ASSETS = "_static/html-manager"  # beside the pages, relative to ``out``
 
 # The lab template without its CDN scripts; the widget manager only when asked for, from a local file.
@@ -150,7 +151,8 @@ def _execute(source: Path, lang: str, live_widgets: bool) -> Any:
     """Run one lecture notebook for its handout; errors name the file."""
     import nbformat
 
-    env = {"WORKBOOK_HANDOUT": "0" if live_widgets else "1"}
+    # The inline backend whatever the caller set (MPLBACKEND=Agg would turn figures into "<Figure ...>").
+    env = {"WORKBOOK_HANDOUT": "0" if live_widgets else "1", "MPLBACKEND": INLINE_BACKEND}
     try:
         nb = execute_notebook(source, parameters={"lang": lang}, env=env)
     except nbformat.reader.NotJSONError as err:
