@@ -1,0 +1,438 @@
+"""Lecture 2 — AI ethics: the plain functions behind its widgets, data loader and property checker.
+
+Covers the COMPAS counts (ProPublica, 2016) and their error rates per group, Chouldechova's identity,
+group-specific thresholds, rotating contact-tracing tokens, the Laplace mechanism, k-anonymity, and
+the energy and CO₂ of training a model. Every widget function returns something displayable and takes
+plain values, so tests call it without a browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import t
+
+COMPAS_FILE = "compas_race_decile_recid.csv"
+COMPAS_COLUMNS = ("race", "decile", "two_year_recid", "defendants")
+GROUPS = ("Black", "White")
+DECILES = tuple(range(1, 11))
+PROPUBLICA_THRESHOLD = 5  # decile >= 5 is "Medium" or "High" risk, ProPublica's positive prediction
+RATE_COLUMNS = ("FPR", "FNR", "PPV", "selection rate", "base rate")
+
+# Barocas & Selbst (2016), "Big Data's Disparate Impact": five ways bias enters a model.
+MECHANISMS: dict[str, dict[str, str]] = {
+    "target variable": {
+        "ko": "목표 변수와 클래스 레이블 정의",
+        "en_what": "Choosing what to predict (the target) and how to split it into classes already encodes a judgement.",
+        "ko_what": "무엇을 예측할지(목표 변수)와 그것을 어떤 클래스로 나눌지 정하는 순간 이미 판단이 들어갑니다.",
+        "en_example": "Defining a 'good employee' as one who stays long penalises groups who move more often.",
+        "ko_example": "'좋은 직원'을 오래 근무한 사람으로 정의하면 이직이 잦은 집단이 불리해집니다.",
+    },
+    "labelling": {
+        "ko": "레이블링(학습 데이터의 정답 부여)",
+        "en_what": "Labels made by people (or by past decisions) carry their prejudice into the training data.",
+        "ko_what": "사람이나 과거의 결정이 붙인 레이블에는 그 편견이 그대로 담깁니다.",
+        "en_example": "Training on past hiring decisions teaches the model the recruiters' old preferences.",
+        "ko_example": "과거 채용 결정으로 학습하면 채용 담당자의 예전 선호를 그대로 배웁니다.",
+    },
+    "data collection": {
+        "ko": "데이터 수집(표본 편향)",
+        "en_what": "Some groups are under- or over-represented in the data that was collected.",
+        "ko_what": "수집된 데이터에서 어떤 집단은 너무 적게, 어떤 집단은 너무 많이 나타납니다.",
+        "en_example": "A pothole app reports more from neighbourhoods where more people own smartphones.",
+        "ko_example": "포트홀 신고 앱은 스마트폰 보급률이 높은 동네에서 더 많이 신고됩니다.",
+    },
+    "feature selection": {
+        "ko": "특성 선택",
+        "en_what": "The chosen features describe some groups too coarsely to tell their members apart.",
+        "ko_what": "선택한 특성이 어떤 집단을 너무 거칠게 묘사해서 구성원을 구분하지 못합니다.",
+        "en_example": "Ranking applicants by the prestige of their university ignores skills gained elsewhere.",
+        "ko_example": "출신 대학의 명성으로 지원자를 평가하면 다른 곳에서 얻은 역량을 무시하게 됩니다.",
+    },
+    "proxies": {
+        "ko": "대리 변수(프록시)",
+        "en_what": "A harmless-looking feature is correlated with a protected attribute and stands in for it.",
+        "ko_what": "겉보기엔 무해한 특성이 보호 속성과 상관되어 그 속성을 대신합니다.",
+        "en_example": "A postcode can encode race even when race itself is removed from the data.",
+        "ko_example": "인종 정보를 지워도 우편번호가 인종을 대신 나타낼 수 있습니다.",
+    },
+}
+
+# The four families of facial manipulation (Tolosana et al., 2020, "DeepFakes and Beyond").
+DEEPFAKE_TYPES: dict[str, tuple[str, str, str]] = {
+    "entire face synthesis": ("전체 얼굴 합성", "A face of a person who does not exist, generated from noise (e.g. StyleGAN).",
+                              "존재하지 않는 사람의 얼굴을 처음부터 생성 (예: StyleGAN)."),
+    "identity swap": ("신원 교체", "One person's face replaced by another's in a video.",
+                      "영상 속 사람의 얼굴을 다른 사람의 얼굴로 바꿈."),
+    "attribute manipulation": ("속성 조작", "Changing hair, age, gender or glasses of a real face.",
+                               "실제 얼굴의 머리 모양, 나이, 성별, 안경 등을 바꿈."),
+    "expression swap": ("표정 교체", "Transferring another person's facial expression and lip movement.",
+                        "다른 사람의 표정과 입 모양을 옮겨 옴 (예: Face2Face)."),
+}
+
+# AI Now 2016 report: domains where automated decisions affect people, and where bias is amplified.
+AI_NOW_DOMAINS: dict[str, tuple[str, str]] = {
+    "housing": ("주거", "tenant screening, mortgage approval"),
+    "health insurance": ("건강보험", "premiums and coverage from predicted risk"),
+    "credit": ("신용", "credit scores and loan decisions"),
+    "employment": ("고용", "CV screening, scheduling, automation of jobs"),
+    "legal": ("법률", "risk assessment in bail and sentencing (COMPAS)"),
+}
+
+# Rolnick et al. (2019), "Tackling Climate Change with Machine Learning": areas discussed in the talk.
+CLIMATE_AREAS: dict[str, tuple[str, str]] = {
+    "electricity systems": ("전기", "forecast supply and demand, integrate renewables"),
+    "transportation": ("운송", "route and load optimisation, demand modelling"),
+    "buildings and cities": ("건물(보일러·냉난방)", "smart heating and cooling control"),
+    "industry": ("산업", "optimise supply chains and processes"),
+    "farms and forests": ("농업·산림", "precision agriculture, monitor deforestation"),
+    "climate prediction": ("기후 예측", "faster climate models, extreme-event forecasts"),
+}
+
+CAR_TONNES_PER_YEAR = 4.6  # US EPA: a typical passenger car emits about 4.6 t CO₂ a year
+
+
+# ---------------------------------------------------------------------------------------------- bias
+
+
+def mechanism_card(mechanism: str = "target variable") -> Any:
+    """HTML explaining one of Barocas & Selbst's five mechanisms, with an example, in the current language."""
+    from IPython.display import HTML
+
+    if mechanism not in MECHANISMS:
+        raise ValueError(f"unknown mechanism {mechanism!r}; choose one of {sorted(MECHANISMS)}")
+    info = MECHANISMS[mechanism]
+    what = t(info["en_what"], info["ko_what"])
+    example = t(info["en_example"], info["ko_example"])
+    return HTML(
+        f"<div style='border:1px solid #ccc;border-radius:4px;padding:8px 12px'>"
+        f"<b>{html.escape(mechanism)}</b> ({html.escape(info['ko'])})<br>{html.escape(what)}<br>"
+        f"<i>{t('Example', '예')}:</i> {html.escape(example)}</div>"
+    )
+
+
+# --------------------------------------------------------------------------------------------- COMPAS
+
+
+def load_compas(path: Path | str | None = None) -> pd.DataFrame:
+    """The COMPAS counts: one row per race × decile × two-year recidivism, with the number of defendants.
+
+    Raises ValueError naming the file and the problem when the file is not that table.
+    """
+    source = Path(path) if path else Path(str(resources.files("workbook").joinpath("data", COMPAS_FILE)))
+    try:
+        table = pd.read_csv(source)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"{source}: cannot read the COMPAS table: {str(err).splitlines()[0]}") from None
+    if tuple(table.columns) != COMPAS_COLUMNS:
+        raise ValueError(f"{source}: columns must be {','.join(COMPAS_COLUMNS)}, found {','.join(map(str, table.columns))}")
+    for column in COMPAS_COLUMNS[1:]:
+        if not pd.api.types.is_integer_dtype(table[column]):
+            raise ValueError(f"{source}: column {column!r} must hold whole numbers")
+    if (table["defendants"] < 0).any():
+        raise ValueError(f"{source}: a count of defendants is negative")
+    cells = set(zip(table["race"], table["decile"], table["two_year_recid"]))
+    wanted = {(race, decile, recid) for race in GROUPS for decile in DECILES for recid in (0, 1)}
+    if cells != wanted or len(table) != len(wanted):
+        raise ValueError(f"{source}: needs exactly one row per race {GROUPS} × decile 1-10 × two_year_recid 0/1")
+    return table
+
+
+def _thresholds(threshold: int | Mapping[str, int]) -> dict[str, int]:
+    chosen = dict(threshold) if isinstance(threshold, Mapping) else {group: threshold for group in GROUPS}
+    for group in GROUPS:
+        value = chosen.get(group)
+        if not isinstance(value, (int, np.integer)) or not 1 <= value <= 10:
+            raise ValueError(f"threshold for {group} must be a whole decile 1-10, not {value!r}")
+    return chosen
+
+
+def confusion_counts(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """TN, FP, FN, TP per race when "high risk" means decile >= threshold (one threshold, or one per race)."""
+    cut = _thresholds(threshold)
+    positive = table["decile"] >= table["race"].map(cut)
+    reoffended = table["two_year_recid"] == 1
+    cells = {"TN": ~positive & ~reoffended, "FP": positive & ~reoffended,
+             "FN": ~positive & reoffended, "TP": positive & reoffended}
+    counts = {name: table["defendants"].where(mask, 0).groupby(table["race"]).sum() for name, mask in cells.items()}
+    return pd.DataFrame(counts).loc[list(GROUPS)]
+
+
+def group_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """FPR, FNR, PPV, selection rate and base rate per race, computed from the counts."""
+    c = confusion_counts(table, threshold).astype(float)
+    total = c.sum(axis=1)
+    predicted = c["TP"] + c["FP"]
+    rates = pd.DataFrame({
+        "FPR": c["FP"] / (c["FP"] + c["TN"]),
+        "FNR": c["FN"] / (c["FN"] + c["TP"]),
+        "PPV": c["TP"] / predicted.where(predicted > 0),  # no one flagged: PPV is undefined, not 0
+        "selection rate": predicted / total,
+        "base rate": (c["TP"] + c["FN"]) / total,
+    })
+    rates.index.name = "race"
+    return rates
+
+
+def expand_to_rows(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """One row per defendant (race, decile, y_true, y_pred): the form fairlearn and scikit-learn take."""
+    cut = _thresholds(threshold)
+    rows = table.loc[table.index.repeat(table["defendants"]), ["race", "decile", "two_year_recid"]]
+    rows = rows.rename(columns={"two_year_recid": "y_true"}).reset_index(drop=True)
+    rows["y_pred"] = (rows["decile"] >= rows["race"].map(cut)).astype(int)
+    return rows
+
+
+def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """FPR, FNR, PPV and selection rate per race from fairlearn's MetricFrame on the expanded rows."""
+    from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate
+    from sklearn.metrics import precision_score
+
+    rows = expand_to_rows(table, threshold)
+    frame = MetricFrame(
+        metrics={"FPR": false_positive_rate, "FNR": false_negative_rate,
+                 "PPV": lambda y, p: precision_score(y, p, zero_division=np.nan),
+                 "selection rate": selection_rate},
+        y_true=rows["y_true"], y_pred=rows["y_pred"], sensitive_features=rows["race"],
+    )
+    return frame.by_group.loc[list(GROUPS)]
+
+
+def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
+    """A figure for one threshold: each race's confusion matrix, and FPR, FNR, PPV, selection rate side by side."""
+    from matplotlib.figure import Figure
+
+    table = load_compas()
+    counts, rates = confusion_counts(table, threshold), group_rates(table, threshold)
+    fig = Figure(figsize=(11, 3.4), layout="constrained")
+    axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.7])
+    labels = [t("did not reoffend", "재범 안 함"), t("reoffended", "재범")]
+    for ax, group in zip(axes[:2], GROUPS):
+        c = counts.loc[group]
+        matrix = np.array([[c["TN"], c["FP"]], [c["FN"], c["TP"]]])
+        ax.imshow(matrix, cmap="Blues")
+        for (i, j), n in np.ndenumerate(matrix):
+            ax.text(j, i, f"{n}\n{['TN', 'FP', 'FN', 'TP'][2 * i + j]}", ha="center", va="center",
+                    color="white" if n > matrix.max() / 2 else "black")
+        ax.set_xticks([0, 1], [t("low risk", "저위험"), t("high risk", "고위험")])
+        ax.set_yticks([0, 1], labels)
+        ax.set_title(f"{group} (n={int(matrix.sum())})")
+    shown = rates[["FPR", "FNR", "PPV", "selection rate"]]
+    x = np.arange(len(shown.columns))
+    for offset, group in ((-0.2, GROUPS[0]), (0.2, GROUPS[1])):
+        bars = axes[2].bar(x + offset, shown.loc[group], width=0.4, label=group)
+        axes[2].bar_label(bars, labels=[f"{v:.1%}" for v in shown.loc[group]], fontsize=8)
+    axes[2].set_xticks(x, list(shown.columns))
+    axes[2].set_ylim(0, 1.1)
+    axes[2].legend(loc="upper right")
+    axes[2].set_title(t(f"high risk = decile ≥ {threshold}", f"고위험 = 점수 ≥ {threshold}"))
+    return fig
+
+
+def check_compas_by_hand(value: Any, lang: str = "en") -> list[str]:
+    """Property checker: ``value`` = {race: {"FPR": .., "FNR": ..}} at ProPublica's threshold, as fractions,
+    agreeing with fairlearn's MetricFrame (scikit-learn metrics on the expanded rows) to 4 decimals."""
+    if not isinstance(value, Mapping):
+        return [t("Give a dict {race: {'FPR': ..., 'FNR': ...}}.", "{인종: {'FPR': ..., 'FNR': ...}} 형태의 dict 를 주세요.", lang)]
+    want = fairlearn_rates(load_compas(), PROPUBLICA_THRESHOLD)
+    problems = []
+    for group in GROUPS:
+        given = value.get(group)
+        if not isinstance(given, Mapping):
+            problems.append(t(f"{group}: missing its {{'FPR': ..., 'FNR': ...}}", f"{group}: {{'FPR': ..., 'FNR': ...}} 가 없습니다", lang))
+            continue
+        for metric in ("FPR", "FNR"):
+            got = given.get(metric)
+            if not isinstance(got, (int, float, np.floating)) or isinstance(got, bool):
+                problems.append(t(f"{group} {metric}: give a number", f"{group} {metric}: 숫자를 주세요", lang))
+            elif got > 1:
+                problems.append(t(f"{group} {metric}: give a fraction between 0 and 1, not a percentage",
+                                  f"{group} {metric}: 백분율이 아니라 0과 1 사이의 비율로 주세요", lang))
+            elif abs(got - want.loc[group, metric]) > 5e-5:
+                problems.append(t(f"{group} {metric} = {got:.4f} does not match fairlearn's MetricFrame",
+                                  f"{group} {metric} = {got:.4f} 이(가) fairlearn MetricFrame 결과와 다릅니다", lang))
+    return problems
+
+
+# -------------------------------------------------------------------------------------- trade-offs
+
+
+def chouldechova_fpr(base_rate: float, ppv: float, fnr: float) -> float:
+    """FPR = p/(1−p) · (1−PPV)/PPV · (1−FNR): the FPR a group must have given its base rate, PPV and FNR."""
+    if not 0 < base_rate < 1 or not 0 < ppv <= 1 or not 0 <= fnr <= 1:
+        raise ValueError("need 0 < base_rate < 1, 0 < ppv <= 1 and 0 <= fnr <= 1")
+    return base_rate / (1 - base_rate) * (1 - ppv) / ppv * (1 - fnr)
+
+
+def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.35) -> Any:
+    """A figure of FPR against base rate when PPV and FNR are held equal across groups, with COMPAS's two
+    groups (threshold 5) marked: equal PPV and FNR force unequal FPR whenever base rates differ."""
+    from matplotlib.figure import Figure
+
+    rates = group_rates(load_compas(), PROPUBLICA_THRESHOLD)
+    grid = np.linspace(0.05, 0.8, 200)
+    curve = [chouldechova_fpr(p, ppv, fnr) for p in grid]
+    fpr = chouldechova_fpr(base_rate, ppv, fnr)
+    fig = Figure(figsize=(7, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.plot(grid, curve, label=t(f"PPV = {ppv:.2f}, FNR = {fnr:.2f} fixed", f"PPV = {ppv:.2f}, FNR = {fnr:.2f} 고정"))
+    ax.scatter([base_rate], [fpr], color="black", zorder=3)
+    ax.annotate(f"FPR = {fpr:.1%}", (base_rate, fpr), textcoords="offset points", xytext=(8, -12))
+    for group, marker in zip(GROUPS, ("o", "s")):
+        row = rates.loc[group]
+        ax.scatter([row["base rate"]], [row["FPR"]], marker=marker, zorder=3,
+                   label=f"COMPAS {group}: PPV {row['PPV']:.2f}, FNR {row['FNR']:.2f}")
+    ax.set_xlabel(t("base rate p (share who reoffend)", "기저율 p (재범 비율)"))
+    ax.set_ylabel(t("false positive rate", "위양성률 (FPR)"))
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def thresholds_view(black_threshold: int = PROPUBLICA_THRESHOLD, white_threshold: int = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """Rates per race when each race gets its own threshold, with the gap between the groups."""
+    rates = group_rates(load_compas(), {"Black": black_threshold, "White": white_threshold})
+    rates.loc[t("gap (Black − White)", "차이 (Black − White)")] = rates.loc["Black"] - rates.loc["White"]
+    return rates.round(4)
+
+
+# ----------------------------------------------------------------------------------------- privacy
+
+
+def rotating_token(key: bytes, epoch: int) -> str:
+    """The token a phone broadcasts in one time epoch: HMAC-SHA256(key, epoch), first 16 hex digits."""
+    return hmac.new(key, epoch.to_bytes(8, "big"), hashlib.sha256).hexdigest()[:16]
+
+
+def phone_keys(users: tuple[str, ...] = ("A", "B", "C"), seed: int = 0) -> dict[str, bytes]:
+    """Each user's secret key, as the health authority holds it after registration."""
+    rng = np.random.default_rng(seed)
+    return {user: rng.bytes(32) for user in users}
+
+
+def linkage_view(observer: str = "snooper", epochs: int = 4, seed: int = 0) -> pd.DataFrame:
+    """What one observer can link among the tokens user A broadcast over ``epochs`` epochs.
+
+    A Bluetooth snooper hears every token but, without the key, sees unrelated random strings; a close
+    contact keeps the tokens it heard while near A (the last two epochs) and learns no more; the health
+    authority holds every registered key, recomputes each user's tokens and so links them all to A.
+    """
+    observers = ("snooper", "contact", "health authority")
+    if observer not in observers:
+        raise ValueError(f"observer must be one of {observers}, not {observer!r}")
+    if epochs < 1:
+        raise ValueError("epochs must be at least 1")
+    keys = phone_keys(seed=seed)
+    heard = range(max(0, epochs - 2), epochs) if observer == "contact" else range(epochs)
+    unknown = t("? (unlinkable)", "? (연결 불가)")
+    rows = []
+    for epoch in heard:
+        token = rotating_token(keys["A"], epoch)
+        if observer == "health authority":
+            owners = [user for user, key in keys.items() if rotating_token(key, epoch) == token]
+            linked = owners[0] if owners else unknown
+        else:
+            linked = unknown
+        rows.append({"epoch": epoch, "token": token, t("linked to", "연결된 사용자"): linked})
+    return pd.DataFrame(rows)
+
+
+def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0) -> Any:
+    """Histogram of 2,000 releases of a count through the Laplace mechanism, scale = sensitivity/ε."""
+    from matplotlib.figure import Figure
+
+    if epsilon <= 0 or sensitivity <= 0:
+        raise ValueError("epsilon and sensitivity must be positive")
+    scale = sensitivity / epsilon
+    noisy = true_count + np.random.default_rng(seed).laplace(0.0, scale, size=2000)
+    within = np.mean(np.abs(noisy - true_count) <= 2)
+    fig = Figure(figsize=(7, 3.2), layout="constrained")
+    ax = fig.subplots()
+    ax.hist(noisy, bins=60, range=(true_count - 25, true_count + 25), color="#6a8caf")
+    ax.axvline(true_count, color="black", linestyle="--", label=t(f"true count {true_count}", f"실제 값 {true_count}"))
+    ax.set_title(t(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
+                   f"ε = {epsilon:g}: 척도 b = {scale:.2f}; 공개값의 {within:.0%} 가 ±2 이내"))
+    ax.set_xlabel(t("released count", "공개된 값"))
+    ax.legend(loc="upper right")
+    return fig
+
+
+def patients(seed: int = 0, n: int = 20) -> pd.DataFrame:
+    """A small generated medical table: quasi-identifiers (age, zip, sex) and a sensitive diagnosis."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "age": rng.integers(20, 60, size=n),
+        "zip": [f"{p}{rng.integers(0, 100):02d}" for p in rng.choice(["130", "131", "148"], size=n)],
+        "sex": rng.choice(["F", "M"], size=n),
+        "diagnosis": rng.choice(["flu", "diabetes", "asthma", "HIV"], size=n, p=[0.4, 0.25, 0.25, 0.1]),
+    })
+
+
+def generalise(table: pd.DataFrame, age_band: int = 1, zip_digits: int = 5, drop_sex: bool = False) -> pd.DataFrame:
+    """Coarsen the quasi-identifiers: ages to bands of ``age_band`` years, zips to their first digits."""
+    if age_band < 1 or not 0 <= zip_digits <= 5:
+        raise ValueError("age_band must be >= 1 and zip_digits between 0 and 5")
+    out = table.copy()
+    if age_band > 1:
+        low = table["age"] // age_band * age_band
+        out["age"] = [f"{a}-{a + age_band - 1}" for a in low]
+    out["zip"] = [z[:zip_digits] + "*" * (5 - zip_digits) for z in table["zip"]]
+    if drop_sex:
+        out["sex"] = "*"
+    return out
+
+
+def k_anonymity_view(age_band: int = 10, zip_digits: int = 3, drop_sex: bool = False, seed: int = 0) -> pd.DataFrame:
+    """The generated table after generalisation, sorted by equivalence class, with each class's size."""
+    out = generalise(patients(seed), age_band, zip_digits, drop_sex)
+    quasi = ["age", "zip", "sex"]
+    out[t("class size", "동질 집합 크기")] = out.groupby(quasi)["diagnosis"].transform("size")
+    return out.sort_values(quasi).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------------------ society & humanity
+
+
+def ai_now_table() -> pd.DataFrame:
+    """The AI Now 2016 domains with their Korean names and an example of automated decisions."""
+    return pd.DataFrame([(en, ko, ex) for en, (ko, ex) in AI_NOW_DOMAINS.items()],
+                        columns=["domain", "영역", t("automated decision", "자동화된 결정의 예")])
+
+
+def deepfake_table() -> pd.DataFrame:
+    """The four types of facial manipulation, with a description in the current language."""
+    return pd.DataFrame([(en, ko, t(d_en, d_ko)) for en, (ko, d_en, d_ko) in DEEPFAKE_TYPES.items()],
+                        columns=["type", "유형", t("what it does", "설명")])
+
+
+def climate_table() -> pd.DataFrame:
+    """Rolnick et al. (2019)'s areas where ML can help with climate change."""
+    return pd.DataFrame([(en, ko, ex) for en, (ko, ex) in CLIMATE_AREAS.items()],
+                        columns=["area", "분야", t("ML example", "ML 활용 예")])
+
+
+def training_footprint(gpus: int = 8, kw_per_gpu: float = 0.3, hours: float = 240.0, pue: float = 1.5,
+                       grid_kg_per_kwh: float = 0.45) -> Any:
+    """HTML: the energy (GPUs × kW × hours × PUE) and CO₂ (× grid intensity) of one training run."""
+    from IPython.display import HTML
+
+    if min(gpus, kw_per_gpu, hours, grid_kg_per_kwh) < 0 or pue < 1:
+        raise ValueError("counts, power, hours and grid intensity must be >= 0, and PUE >= 1")
+    kwh = gpus * kw_per_gpu * hours * pue
+    tonnes = kwh * grid_kg_per_kwh / 1000
+    cars = tonnes / CAR_TONNES_PER_YEAR
+    return HTML(
+        f"<p>{gpus} × {kw_per_gpu:g} kW × {hours:g} h × PUE {pue:g} = <b>{kwh:,.0f} kWh</b><br>"
+        f"× {grid_kg_per_kwh:g} kg CO₂/kWh = <b>{tonnes:,.2f} t CO₂</b> "
+        + t(f"≈ {cars:.2f} car-years (a car emits about {CAR_TONNES_PER_YEAR} t a year)",
+            f"≈ 자동차 {cars:.2f}대의 1년 배출량 (자동차 1대는 연간 약 {CAR_TONNES_PER_YEAR} t)")
+        + "</p>"
+    )
