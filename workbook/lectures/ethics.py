@@ -345,14 +345,20 @@ def linkage_view(observer: str = "snooper", epochs: int = 4, seed: int = 0) -> p
     return pd.DataFrame(rows)
 
 
+def laplace_release(true_count: float, epsilon: float, sensitivity: float = 1.0, size: int = 1,
+                    seed: int = 0) -> np.ndarray:
+    """``size`` releases of a query answer through the Laplace mechanism: answer + Laplace(0, sensitivity/ε)."""
+    if epsilon <= 0 or sensitivity <= 0:
+        raise ValueError("epsilon and sensitivity must be positive")
+    return true_count + np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon, size=size)
+
+
 def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0) -> Any:
     """Histogram of 2,000 releases of a count through the Laplace mechanism, scale = sensitivity/ε."""
     from matplotlib.figure import Figure
 
-    if epsilon <= 0 or sensitivity <= 0:
-        raise ValueError("epsilon and sensitivity must be positive")
+    noisy = laplace_release(true_count, epsilon, sensitivity, size=2000, seed=seed)
     scale = sensitivity / epsilon
-    noisy = true_count + np.random.default_rng(seed).laplace(0.0, scale, size=2000)
     within = np.mean(np.abs(noisy - true_count) <= 2)
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
