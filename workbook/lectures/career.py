@@ -8,6 +8,7 @@ widgets of the lecture notebook are built by :func:`self_assessment`, :func:`pat
 from __future__ import annotations
 
 import functools
+import html
 import json
 import math
 import re
@@ -137,7 +138,7 @@ def radar_figure(scores: Mapping[str, int]) -> Figure:
     ax.set_xticks(angles, [s["en"] for s in skills], fontsize=8)
     ax.set_ylim(*SCORE_RANGE)
     ax.set_yticks(range(1, SCORE_RANGE[1] + 1))
-    ax.set_title("Self-assessment (0-5)", fontsize=10)
+    fig.suptitle("Self-assessment (0-5)", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -168,8 +169,6 @@ def load_profile(path: Path) -> dict[str, int]:
 
 
 def _html_text(text: str) -> str:
-    import html
-
     return f"<div style='margin:4px 0'><b>{html.escape(t('Next step', '다음 단계'))}:</b> {html.escape(text)}</div>"
 
 
@@ -187,7 +186,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
     if handout_mode():
         display(Markdown(f"*{t('Self-assessment — interactive in JupyterLab; shown at the scores', 'Self-assessment(자기 평가) — JupyterLab에서 조작할 수 있습니다. 점수')}: "
                          f"{', '.join(f'{k} = {v}' for k, v in start.items())}*"))
-        _display_figure(radar_figure(start))
+        display(radar_figure(start))
         display(Markdown(f"**{t('Next step', '다음 단계')}:** {next_step(start)}"))
         return None
     low, high = SCORE_RANGE
@@ -205,7 +204,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
         status.value = ""
         with chart:
             chart.clear_output(wait=True)
-            _display_figure(radar_figure(scores()))
+            display(radar_figure(scores()))
 
     def on_save(_: Any) -> None:
         try:
@@ -224,12 +223,6 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
     box.sliders, box.suggestion, box.save, box.status = sliders, suggestion, save, status  # the trait-level handles tests use
     display(box)
     return box
-
-
-def _display_figure(fig: Figure) -> None:
-    from IPython.display import display
-
-    display(fig)
 
 
 # ---------------------------------------------------------------- widget 2: academia vs industry
@@ -315,6 +308,21 @@ def ml_share(ml_code: float, shown: Sequence[str]) -> float:
     return ml_code / (ml_code + rest)
 
 
+DEBT_AXES_PT = (7 * 72 * 0.95, 4.2 * 72 * 0.85)  # the drawing area of the debt figure, in points
+
+
+def _fit_label(name: str, width: float, height: float) -> tuple[str, float]:
+    """The label on one line or one word per line, whichever allows the larger font (5-10 pt) in a box
+    of ``width`` x ``height`` points; average glyphs are about 0.6 em wide and lines 1.25 em apart."""
+    best = (name, 0.0)
+    for text in (name, name.replace(" ", "\n")):
+        lines = text.split("\n")
+        size = min(10.0, 0.9 * width / (0.6 * max(map(len, lines))), 0.85 * height / (1.25 * len(lines)))
+        if size > best[1]:
+            best = (text, size)
+    return best[0], max(5.0, best[1])
+
+
 def debt_figure(ml_code: float = 2.0, shown: Sequence[str] | None = None) -> Figure:
     """The technical-debt figure as a treemap: the ML-code box at size ``ml_code`` among the boxes
     ``shown`` (keys; default all). The title gives the share of the system that is ML code."""
@@ -333,8 +341,7 @@ def debt_figure(ml_code: float = 2.0, shown: Sequence[str] | None = None) -> Fig
     for key, (x, y, w_, h) in treemap(sizes, 1.0, 1.0).items():
         is_ml = key == ml_key
         ax.add_patch(Rectangle((x, y), w_, h, facecolor="#202124" if is_ml else "#dbe7fb", edgecolor="white", linewidth=2))
-        fontsize = max(5.0, min(10.0, 40 * math.sqrt(w_ * h)))
-        name = boxes[key]["en"].replace(" ", "\n") if w_ < 0.04 * len(boxes[key]["en"]) else boxes[key]["en"]
+        name, fontsize = _fit_label(boxes[key]["en"], w_ * DEBT_AXES_PT[0], h * DEBT_AXES_PT[1])
         ax.text(x + w_ / 2, y + h / 2, name, ha="center", va="center", fontsize=fontsize,
                 color="white" if is_ml else "#202124", clip_on=True)
     ax.set_xlim(0, 1)
@@ -431,8 +438,6 @@ def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Se
                           hours_per_week: int = 10) -> ipywidgets.VBox | None:
     """Pick plan items and weekly hours, preview the Markdown checklist, export it to ``path`` with a
     button. Returns the widget (None in handout mode, where the default plan is shown statically)."""
-    import html
-
     import ipywidgets as w
     from IPython.display import Markdown, display
 
