@@ -209,6 +209,28 @@ def test_path_figure_titles_the_recommendation() -> None:
     assert "at least one" in career.path_figure(papers=0, mentoring=0, products=0, scale=0, traffic=0)
 
 
+def _recorder(fn, calls: list):
+    def record(**values):
+        calls.append(values)
+        return fn(**values)
+    return record
+
+
+def test_path_widget_wiring_at_trait_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    calls: list = []
+    controls = career.path_controls()
+    live(_recorder(career.path_figure, calls), controls)
+    assert calls == [{f["key"]: 3 for f in career.talk_data()["factors"]}]  # rendered once without a click
+    controls["papers"].value = 5
+    controls["products"].value = 0
+    assert calls[-1]["papers"] == 5 and calls[-1]["products"] == 0 and len(calls) == 3
+
+
 # ---------------------------------------------------------------- widget 3: the technical-debt figure
 
 def test_treemap_tiles_the_area_in_proportion() -> None:
@@ -246,6 +268,22 @@ def test_debt_figure_draws_the_shown_boxes_and_ml_code() -> None:
     assert len(career.debt_figure().axes[0].patches) == 10
     with pytest.raises(ValueError, match="positive"):
         career.debt_figure(ml_code=0)
+
+
+def test_debt_widget_wiring_at_trait_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    calls: list = []
+    controls = career.debt_controls()
+    live(_recorder(career.debt_figure, calls), controls)
+    assert calls[0]["ml_code"] == 2.0 and len(calls[0]["shown"]) == 9
+    controls["shown"].value = ("monitoring",)
+    controls["ml_code"].value = 10.0
+    assert calls[-1] == {"ml_code": 10.0, "shown": ("monitoring",)}
+    assert career.ml_share(**calls[-1]) == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize("answer", [

@@ -210,9 +210,10 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
         try:
             saved = save_profile(scores(), path)
         except OSError as err:
-            status.value = f"<span style='color:#b3261e'>{t('Could not save', '저장하지 못했습니다')}: {err}</span>"
+            status.value = f"<span style='color:#b3261e'>{t('Could not save', '저장하지 못했습니다')}: {html.escape(str(err))}</span>"
             return
-        status.value = t(f"Saved to <code>{saved}</code>. Keep this file.", f"<code>{saved}</code> 에 저장했습니다. 이 파일을 보관하세요.")
+        shown = html.escape(str(saved))
+        status.value = t(f"Saved to <code>{shown}</code>. Keep this file.", f"<code>{shown}</code> 에 저장했습니다. 이 파일을 보관하세요.")
 
     for slider in sliders.values():
         slider.observe(refresh, names="value")
@@ -246,6 +247,14 @@ def recommend_path(weights: Mapping[str, float]) -> str:
     """The key of the best-fitting path (the first listed on a tie)."""
     scores = path_scores(weights)
     return max(scores, key=lambda k: scores[k])
+
+
+def path_controls() -> dict[str, ipywidgets.IntSlider]:
+    """One 0-5 slider per preference factor, at 3, named as :func:`path_figure` expects."""
+    import ipywidgets as w
+
+    return {f["key"]: w.IntSlider(value=3, min=0, max=5, description=label(f), style={"description_width": "16em"})
+            for f in talk_data()["factors"]}
 
 
 def path_figure(**weights: float) -> Figure | str:
@@ -306,6 +315,18 @@ def ml_share(ml_code: float, shown: Sequence[str]) -> float:
         raise ValueError(f"unknown box(es) {sorted(unknown)}")
     rest = sum(boxes[k]["size"] for k in set(shown) if not boxes[k].get("ml"))
     return ml_code / (ml_code + rest)
+
+
+def debt_controls() -> dict[str, Any]:
+    """The debt figure's controls, named as :func:`debt_figure` expects: the ML-code size, and which of
+    the other boxes are shown (all at first)."""
+    import ipywidgets as w
+
+    others = [b for b in debt_boxes() if not b.get("ml")]
+    ml_size = next(b["size"] for b in debt_boxes() if b.get("ml"))
+    return {"ml_code": w.FloatSlider(value=ml_size, min=0.5, max=40.0, step=0.5, description=t("ML code size", "ML 코드 크기")),
+            "shown": w.SelectMultiple(options=[(label(b), b["key"]) for b in others], value=tuple(b["key"] for b in others),
+                                      rows=len(others), description=t("Boxes shown", "표시할 상자"))}
 
 
 DEBT_AXES_PT = (7 * 72 * 0.95, 4.2 * 72 * 0.85)  # the drawing area of the debt figure, in points
@@ -459,9 +480,10 @@ def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Se
         try:
             written = export_plan(learning_plan(picker.value, hours.value), path)
         except OSError as err:
-            status.value = f"<span style='color:#b3261e'>{t('Could not export', '내보내지 못했습니다')}: {err}</span>"
+            status.value = f"<span style='color:#b3261e'>{t('Could not export', '내보내지 못했습니다')}: {html.escape(str(err))}</span>"
             return
-        status.value = t(f"Wrote <code>{written}</code>.", f"<code>{written}</code> 에 저장했습니다.")
+        shown = html.escape(str(written))
+        status.value = t(f"Wrote <code>{shown}</code>.", f"<code>{shown}</code> 에 저장했습니다.")
 
     picker.observe(refresh, names="value")
     hours.observe(refresh, names="value")
