@@ -1,0 +1,343 @@
+"""Lecture 1 (Full Stack ML Engineer): widget logic, the serving demo, the checker and the answer key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import threading
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from scipy.special import softmax
+from sklearn.metrics import cohen_kappa_score
+
+from workbook import check
+from workbook.lectures import full_stack as fs
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = yaml.safe_load((ROOT / "solutions" / "keys" / "01_full_stack_ml.yml").read_text(encoding="utf-8"))
+QUESTIONS = KEY["questions"]
+
+
+# --- team and the seven jobs -------------------------------------------------------------------------
+
+
+def test_developer_researcher_data_manager_cover_all_seven_jobs() -> None:
+    html = fs.team_coverage(["developer", "researcher", "data"], lang="en").data
+    assert html.count("✔") == 7 and "✘" not in html
+    assert "full stack ML engineer" in html
+
+
+def test_one_role_covers_only_its_jobs() -> None:
+    html = fs.team_coverage(["developer"], lang="en").data
+    assert html.count("✔") == 4  # annotation tool, data loader, evaluation/demo, deployment
+    assert "4 of 7" in html
+    assert fs.team_coverage(["pm"], lang="ko").data.count("✔") == 0
+
+
+def test_team_coverage_names_an_unknown_role() -> None:
+    with pytest.raises(ValueError, match="wizard"):
+        fs.team_coverage(["wizard"])
+
+
+def test_role_options_are_translated() -> None:
+    assert ("developer", "developer") in fs.role_options("en")
+    assert ("개발자", "developer") in fs.role_options("ko")
+
+
+# --- pipeline sorter ---------------------------------------------------------------------------------
+
+
+def test_dict_source_round_trips_with_empty_slots() -> None:
+    answers = {"Collect raw data": "data", "Deploy": ..., '"quoted"': "model"}
+    scope: dict = {}
+    exec(fs.dict_source("stage_of", answers), scope)
+    assert scope["stage_of"] == answers
+
+
+def test_pipeline_sorter_writes_choices_into_the_dict() -> None:
+    seen: list[dict] = []
+    answers = {"Collect raw data": ..., "Rework the research code": "deploy", "Odd": "not a stage"}
+    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"], feedback=lambda d: seen.append(dict(d)))
+    assert sorter.dropdowns["Rework the research code"].value == "deploy"
+    assert sorter.dropdowns["Odd"].value is None  # a value outside the stages starts empty
+    sorter.dropdowns["Collect raw data"].value = "data"
+    assert answers["Collect raw data"] == "data"
+    assert seen[-1]["Collect raw data"] == "data"
+    sorter.dropdowns["Collect raw data"].value = None
+    assert answers["Collect raw data"] is Ellipsis
+
+
+def test_pipeline_sorter_feedback_is_the_real_check() -> None:
+    answers = dict.fromkeys(QUESTIONS["q1"]["answer"], ...)
+    results = []
+    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"],
+                               feedback=lambda d: results.append(check("full_stack.q1", d, lang="en")))
+    assert results[-1].status == "not_attempted"
+    for step, stage in QUESTIONS["q1"]["answer"].items():
+        sorter.dropdowns[step].value = stage
+    assert results[-1].status == "passed"
+    sorter.dropdowns["Collect raw data (no bias, mind the copyright)"].value = "model"
+    assert results[-1].status == "failed" and results[-1].score == pytest.approx(11 / 12)
+
+
+# --- annotation and agreement ------------------------------------------------------------------------
+
+
+def test_review_items_are_deterministic_and_labelled() -> None:
+    en, ko = fs.review_items(20, seed=3, lang="en"), fs.review_items(20, seed=3, lang="ko")
+    assert en == fs.review_items(20, seed=3, lang="en")
+    assert [y for _, y in en] == [y for _, y in ko]  # the language changes the text, not the labels
+    assert {y for _, y in en} <= set(fs.LABELS)
+    assert en != fs.review_items(20, seed=4, lang="en")
+    with pytest.raises(ValueError, match="n must be"):
+        fs.review_items(0)
+
+
+def test_noisy_annotator_noise_levels() -> None:
+    truth = [y for _, y in fs.review_items(600, seed=1)]
+    assert fs.noisy_annotator(truth, 0.0) == truth
+    kept = np.mean([a == b for a, b in zip(fs.noisy_annotator(truth, 1.0, seed=2), truth)])
+    assert 0.25 < kept < 0.42  # a uniformly random label matches the truth a third of the time
+    with pytest.raises(ValueError, match="noise"):
+        fs.noisy_annotator(truth, 1.5)
+
+
+def test_kappa_falls_with_noise_faster_than_raw_agreement() -> None:
+    curve = fs.agreement_curve([0.0, 0.3, 0.6, 1.0], n=600, seed=0)
+    kappas = [k for _, _, k in curve]
+    assert kappas[0] == pytest.approx(1.0)
+    assert kappas == sorted(kappas, reverse=True)
+    assert abs(kappas[-1]) < 0.1
+    assert all(raw >= k for _, raw, k in curve)
+
+
+def test_agreement_report_marks_the_chosen_noise() -> None:
+    fig = fs.agreement_report(0.35, n=100)
+    assert "0.35" in fig.axes[0].get_title()
+
+
+def test_annotation_tool_records_clicks_and_undo() -> None:
+    items = fs.review_items(4, seed=0)
+    tool = fs.AnnotationTool(items, colleague_noise=0.0)
+    assert items[0][0] in tool.view.value  # the first item shows without a click
+    truth = [y for _, y in items]
+    tool.buttons[fs.LABELS.index(truth[0])].click()
+    assert tool.answers == truth[:1]
+    assert items[1][0] in tool.view.value
+    tool.buttons[fs.LABELS.index("neutral")].click()
+    tool.undo_button.click()
+    assert tool.answers == truth[:1]
+    for label in truth[1:]:
+        tool.label(label)
+    assert tool.done and "Done" in tool.view.value
+    tool.label("positive")  # ignored once done
+    assert len(tool.answers) == 4
+
+
+def test_annotation_tool_kappa_is_scikit_learns() -> None:
+    items = fs.review_items(12, seed=5)
+    tool = fs.AnnotationTool(items, colleague_noise=0.5, seed=1)
+    assert tool.kappa() is None
+    mine = ["positive", "negative", "neutral", "positive", "positive", "neutral"]
+    for label in mine:
+        tool.label(label)
+    assert tool.kappa() == pytest.approx(cohen_kappa_score(mine, tool.colleague[:6]))
+    with pytest.raises(ValueError, match="unknown label"):
+        tool.label("spam")
+
+
+def test_annotation_tool_has_a_static_handout_fallback(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("WORKBOOK_HANDOUT", "1")
+    assert fs.annotation_tool(fs.review_items(3)) is None
+    monkeypatch.delenv("WORKBOOK_HANDOUT")
+    assert isinstance(fs.annotation_tool(fs.review_items(3)), fs.AnnotationTool)
+
+
+# --- data versioning ---------------------------------------------------------------------------------
+
+
+def test_versioning_report_hash_follows_content() -> None:
+    table = fs.label_table(6, seed=0)
+    current = table.loc[1, "label"]
+    other = next(label for label in fs.LABELS if label != current)
+
+    def ids(html: str) -> list[str]:
+        return [part.split("</code>")[0] for part in html.split("<code>")[1:3]]
+
+    same, changed = ids(fs.versioning_report(1, current).data), ids(fs.versioning_report(1, other).data)
+    assert same[0] == same[1] and changed[0] != changed[1] and same[0] == changed[0]
+    with pytest.raises(ValueError, match="row must be"):
+        fs.versioning_report(6, current)
+    with pytest.raises(ValueError, match="label must be"):
+        fs.versioning_report(0, "spam")
+
+
+def _outputs(fn) -> list:
+    return [fn(*json.loads(json.dumps(case["args"]))) for case in QUESTIONS["q4"]["cases"]]
+
+
+def test_content_hash_checker_accepts_a_good_hash() -> None:
+    good = lambda rows: hashlib.sha256(json.dumps(rows).encode()).hexdigest()  # noqa: E731
+    assert fs.check_content_hash(_outputs(good)) == []
+
+
+def test_content_hash_checker_catches_each_flaw() -> None:
+    joined = lambda rows: hashlib.sha256("".join(c for r in rows for c in r).encode()).hexdigest()  # noqa: E731
+    problems = fs.check_content_hash(_outputs(joined), lang="en")
+    assert len(problems) == 1 and "field boundaries" in problems[0]
+    constant = fs.check_content_hash(["0" * 64] * 6, lang="en")
+    assert len(constant) == 3  # label change, appended row, field boundaries; equal copies do agree
+    constant_ko = fs.check_content_hash(["0" * 64] * 6, lang="ko")
+    assert len(constant_ko) == 3 and "라벨" in constant_ko[0]
+    by_identity = fs.check_content_hash([f"{i:064x}" for i in range(6)], lang="en")
+    assert any("equal data sets" in p for p in by_identity)
+    assert "hex digest" in fs.check_content_hash([1, 2, 3, 4, 5, 6])[0]
+    assert "6 outputs" in fs.check_content_hash(["a" * 64])[0]
+
+
+# --- lightweighting ----------------------------------------------------------------------------------
+
+
+def test_quantization_error_shrinks_with_bits() -> None:
+    w = fs.demo_weights(2048, seed=1)
+    errors = [fs.quantization_error(w, b) for b in range(2, 17)]
+    assert errors == sorted(errors, reverse=True)
+    scale8 = float(np.max(np.abs(w))) / 127
+    assert errors[6] <= scale8 / 2  # 8 bits: rounding error at most half a step
+    assert fs.quantization_error(np.zeros(4, dtype=np.float32), 8) == 0.0
+    with pytest.raises(ValueError, match="bits"):
+        fs.quantization_error(w, 1)
+
+
+def test_quantization_report_titles_size_and_error() -> None:
+    fig = fs.quantization_report(8, n=1024)
+    title = fig.axes[0].get_title()
+    assert "8 bits" in title and "1.0 KB" in title and "float32: 4 KB" in title
+
+
+def test_soft_targets_flatten_with_temperature() -> None:
+    assert fs.soft_targets([2, 1, 0], 2) == pytest.approx([0.5065, 0.3072, 0.1863], abs=5e-5)
+    cold, hot = fs.soft_targets(fs.TEACHER_LOGITS, 1), fs.soft_targets(fs.TEACHER_LOGITS, 20)
+    assert sum(hot) == pytest.approx(1.0)
+    assert max(hot) < max(cold) and min(hot) > min(cold)
+    with pytest.raises(ValueError, match="temperature"):
+        fs.soft_targets([1, 2], 0)
+
+
+def test_distillation_report_labels_each_class() -> None:
+    fig = fs.distillation_report(4.0)
+    labels = [label.get_text() for label in fig.axes[0].get_xticklabels()]
+    assert labels == list(fs.TEACHER_CLASSES)
+
+
+# --- serving -----------------------------------------------------------------------------------------
+
+
+def _port_open(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, int(port))) == 0
+
+
+def test_serve_answers_like_the_model_and_stops() -> None:
+    model, X = fs.train_demo_model()
+    with fs.serve(fs.make_app(model)) as url:
+        assert url.startswith("http://127.0.0.1:")
+        assert fs.call(url + "/health") == {"status": "ok", "model_version": fs.model_version(model)}
+        reply = fs.call(url + "/predict", {"rows": X[::30].tolist()})
+        assert reply["predictions"] == model.predict(X[::30]).tolist()
+        with pytest.raises(urllib.error.HTTPError) as err:
+            fs.call(url + "/predict", {"nope": 1})
+        assert err.value.code == 400
+        with pytest.raises(urllib.error.HTTPError) as err:
+            fs.call(url + "/predict", {"rows": [[1, 2]]})  # wrong number of features
+        assert err.value.code == 400
+        times = fs.measure_latency(url + "/predict", {"rows": X[:1].tolist()}, n=5)
+    assert len(times) == 5 and all(t > 0 for t in times)
+    assert not _port_open(url)
+    assert all(th.name != "full-stack-demo-server" for th in threading.enumerate())
+
+
+def test_model_version_changes_with_the_model() -> None:
+    a, _ = fs.train_demo_model(seed=0)
+    b, X = fs.train_demo_model(seed=0)
+    assert fs.model_version(a) == fs.model_version(b)
+    b.fit(X[:100], b.predict(X[:100]))
+    assert fs.model_version(a) != fs.model_version(b)
+
+
+def test_latency_summary() -> None:
+    row = fs.latency_summary([10.0, 20.0, 30.0], lang="en").iloc[0]
+    assert row["p50 (ms)"] == 20.0 and row["max (ms)"] == 30.0
+    assert row["QPS per worker (1000 / p50)"] == 50.0
+    with pytest.raises(ValueError, match="no latencies"):
+        fs.latency_summary([])
+
+
+@pytest.mark.parametrize("target, machines", [(240, 3), (241, 4), (0, 1), (1000, 13)])
+def test_capacity_report_counts_machines(target: int, machines: int) -> None:
+    assert f"<b>{machines}</b> machine(s)" in fs.capacity_report(target, 50, 4, lang="en").data
+
+
+def test_capacity_report_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="latency_ms"):
+        fs.capacity_report(100, 0, 4)
+
+
+# --- answer key: expected values agree with the field's libraries; checks really judge ---------------
+
+
+def test_quantization_key_agrees_with_numpy() -> None:
+    spec = QUESTIONS["q5"]
+    for case in spec["cases"] + spec["hidden"]:
+        w = np.asarray(case["args"][0], dtype=float)
+        peak = np.max(np.abs(w))
+        want = np.zeros(len(w)) if peak == 0 else np.round(w / (peak / 127))
+        assert case["expect"] == want.astype(int).tolist(), case
+    assert spec["cases"][0] == {"args": [[-1, 0, 0.5, 1]], "expect": [-127, 0, 64, 127]}
+
+
+def test_softmax_key_agrees_with_scipy() -> None:
+    spec = QUESTIONS["q6"]
+    for case in spec["cases"] + spec["hidden"]:
+        logits, T = case["args"]
+        assert case["expect"] == pytest.approx(softmax(np.asarray(logits, float) / T), abs=5e-5), case
+
+
+def test_kappa_cases_are_defined() -> None:
+    spec = QUESTIONS["q3"]
+    assert spec["reference"] == "sklearn.metrics:cohen_kappa_score"
+    for case in spec["cases"] + spec["hidden"]:
+        assert np.isfinite(cohen_kappa_score(*case["args"])), case
+
+
+def test_checks_tell_right_from_wrong() -> None:
+    assert check("full_stack.q7", 240.0, lang="en").passed
+    assert check("full_stack.q7", 200, lang="en").status == "failed"
+    raw_agreement = lambda a, b: sum(x == y for x, y in zip(a, b)) / len(a)  # noqa: E731
+    assert check("full_stack.q3", raw_agreement, lang="en").status == "failed"
+    assert check("full_stack.q3", cohen_kappa_score, lang="en").passed
+    naive_softmax = lambda z, T: (np.exp(np.asarray(z) / T) / np.exp(np.asarray(z) / T).sum()).tolist()  # noqa: E731
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert check("full_stack.q6", naive_softmax, lang="en").status == "failed"  # overflows on [1000, 999]
+    partial = dict(QUESTIONS["q2"]["answer"], **{"Predict how many orders arrive tomorrow": "classification"})
+    result = check("full_stack.q2", partial, lang="en")
+    assert result.status == "failed" and result.score == pytest.approx(4 / 5)
+
+
+def test_learner_key_holds_no_plaintext_answer_or_hidden_case() -> None:
+    learner = json.loads((ROOT / "workbook" / "keys" / "full_stack.json").read_text(encoding="utf-8"))
+    questions = learner["questions"]
+    assert set(questions) == set(QUESTIONS)
+    assert all("hidden" not in q and "answer" not in q for q in questions.values())
+    assert all("expect" not in case for q in questions.values() for case in q.get("cases", []))
+    hex_digest = lambda v: isinstance(v, str) and len(v) == 64 and int(v, 16) >= 0  # noqa: E731
+    assert all(hex_digest(v) for q in ("q1", "q2") for v in questions[q]["items"].values())
+    public = [c["args"] for c in questions["q5"]["cases"]]
+    assert all(c["args"] not in public for c in QUESTIONS["q5"]["hidden"])
