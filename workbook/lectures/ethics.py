@@ -362,7 +362,7 @@ def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float 
     within = np.mean(np.abs(noisy - true_count) <= 2)
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
-    ax.hist(noisy, bins=60, range=(true_count - 25, true_count + 25), color="#6a8caf")
+    ax.hist(noisy, bins=80, range=(true_count - 40, true_count + 40), color="#6a8caf")  # fixed axis: compare ε
     ax.axvline(true_count, color="black", linestyle="--", label=t(f"true count {true_count}", f"실제 값 {true_count}"))
     ax.set_title(t(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
                    f"ε = {epsilon:g}: 척도 b = {scale:.2f}; 공개값의 {within:.0%} 가 ±2 이내"))
