@@ -251,39 +251,57 @@ def test_treemap_tiles_the_area_in_proportion() -> None:
 
 
 def test_ml_share_grows_as_boxes_are_hidden() -> None:
-    keys_all = [b["key"] for b in career.debt_boxes()]
-    rest = sum(b["size"] for b in career.debt_boxes() if not b.get("ml"))
-    assert career.ml_share(2.0, keys_all) == pytest.approx(2.0 / (2.0 + rest))
-    assert career.ml_share(2.0, ["monitoring"]) == pytest.approx(2.0 / 12.0)
-    with pytest.raises(ValueError, match="unknown box"):
-        career.ml_share(2.0, ["blockchain"])
+    sizes = career.default_sizes()
+    assert career.ml_share(sizes) == pytest.approx(2.0 / sum(b["size"] for b in career.debt_boxes()))
+    assert career.ml_share({"ml_code": 2.0, "monitoring": 10.0}) == pytest.approx(2.0 / 12.0)
 
 
-def test_debt_figure_draws_the_shown_boxes_and_ml_code() -> None:
-    fig = career.debt_figure(ml_code=10.0, shown=["monitoring", "configuration"])
+@pytest.mark.parametrize("sizes, words", [
+    ({"ml_code": 2.0, "blockchain": 3.0}, "unknown box(es) ['blockchain']"),
+    ({"monitoring": 3.0}, "always drawn"),
+    ({"ml_code": 0.0}, "positive"),
+])
+def test_bad_sizes_are_refused(sizes: dict, words: str) -> None:
+    with pytest.raises(ValueError) as err:
+        career.ml_share(sizes)
+    assert words in str(err.value)
+
+
+def test_debt_figure_draws_the_given_boxes() -> None:
+    fig = career.debt_figure({"ml_code": 10.0, "monitoring": 10.0, "configuration": 10.0})
     ax = fig.axes[0]
     assert len(ax.patches) == 3
     assert sorted(text.get_text() for text in ax.texts) == ["Configuration", "ML Code", "Monitoring"]
     assert ax.get_title().startswith("ML code is 33% of the system")
     assert len(career.debt_figure().axes[0].patches) == 10
-    with pytest.raises(ValueError, match="positive"):
-        career.debt_figure(ml_code=0)
 
 
-def test_debt_widget_wiring_at_trait_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
+def test_debt_labels_fit_their_boxes() -> None:
+    assert career._fit_label("Data Verification", 400, 100) == ("Data Verification", 10.0)
+    text, size = career._fit_label("Machine Resource Management", 60, 100)
+    assert text == "Machine\nResource\nManagement" and 5.0 <= size < 10.0
 
-    from workbook.widgets import live
 
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
-    calls: list = []
-    controls = career.debt_controls()
-    live(_recorder(career.debt_figure, calls), controls)
-    assert calls[0]["ml_code"] == 2.0 and len(calls[0]["shown"]) == 9
-    controls["shown"].value = ("monitoring",)
-    controls["ml_code"].value = 10.0
-    assert calls[-1] == {"ml_code": 10.0, "shown": ("monitoring",)}
-    assert career.ml_share(**calls[-1]) == pytest.approx(0.5)
+def test_debt_explorer_at_trait_level() -> None:
+    box = career.debt_explorer()
+    assert box.summary.value == "ML code is 2% of the system drawn; 9 other box(es) around it."
+    assert "ml_code" not in box.shown  # ML code is the one box that cannot be hidden
+    for key in box.shown:
+        if key != "monitoring":
+            box.shown[key].value = False
+    assert box.sizes["configuration"].disabled and not box.sizes["monitoring"].disabled
+    box.sizes["ml_code"].value = 10.0
+    assert box.summary.value == "ML code is 50% of the system drawn; 1 other box(es) around it."
+    box.sizes["configuration"].value = 40.0  # hidden: no effect
+    assert box.summary.value.startswith("ML code is 50%")
+    box.shown["configuration"].value = True
+    assert box.summary.value == "ML code is 17% of the system drawn; 2 other box(es) around it."
+
+
+def test_debt_explorer_handout_shows_the_default_figure(shown: list) -> None:
+    assert career.debt_explorer() is None
+    assert isinstance(shown[1], Figure) and len(shown[1].axes[0].patches) == 10
+    assert shown[2].data.startswith("ML code is 2%")
 
 
 @pytest.mark.parametrize("answer", [

@@ -1,8 +1,9 @@
 """Lecture 3 — Career building in the AI era: the talk's data, widget logic and a property checker.
 
 Everything here is a plain function over plain data so tests can call it without a browser. The four
-widgets of the lecture notebook are built by :func:`self_assessment`, :func:`path_figure` (with
-``live``), :func:`debt_figure` (with ``live``) and :func:`learning_plan_builder`.
+widgets of the lecture notebook: :func:`path_figure` with :func:`path_controls` (through ``live``), and the
+hand-built :func:`debt_explorer`, :func:`self_assessment` and :func:`learning_plan_builder`, each
+rendering its default without a click and a static fallback in handout mode.
 """
 
 from __future__ import annotations
@@ -307,26 +308,30 @@ def treemap(sizes: Mapping[str, float], width: float = 1.0, height: float = 1.0)
     return rects
 
 
-def ml_share(ml_code: float, shown: Sequence[str]) -> float:
-    """The fraction of the drawn system that is ML code, for an ML-code size and the boxes shown."""
-    boxes = {b["key"]: b for b in debt_boxes()}
-    unknown = set(shown) - set(boxes)
+def default_sizes() -> dict[str, float]:
+    """Every box of the figure at its estimated size."""
+    return {b["key"]: float(b["size"]) for b in debt_boxes()}
+
+
+def _ml_key() -> str:
+    return next(b["key"] for b in debt_boxes() if b.get("ml"))
+
+
+def _check_sizes(sizes: Mapping[str, float]) -> None:
+    known = {b["key"] for b in debt_boxes()}
+    unknown = sorted(set(sizes) - known)
     if unknown:
-        raise ValueError(f"unknown box(es) {sorted(unknown)}")
-    rest = sum(boxes[k]["size"] for k in set(shown) if not boxes[k].get("ml"))
-    return ml_code / (ml_code + rest)
+        raise ValueError(f"unknown box(es) {unknown}; the figure has {sorted(known)}")
+    if _ml_key() not in sizes:
+        raise ValueError(f"the ML code box ({_ml_key()!r}) is always drawn: give it a size")
+    if any(not _positive(v) for v in sizes.values()):
+        raise ValueError("box sizes must be positive numbers")
 
 
-def debt_controls() -> dict[str, Any]:
-    """The debt figure's controls, named as :func:`debt_figure` expects: the ML-code size, and which of
-    the other boxes are shown (all at first)."""
-    import ipywidgets as w
-
-    others = [b for b in debt_boxes() if not b.get("ml")]
-    ml_size = next(b["size"] for b in debt_boxes() if b.get("ml"))
-    return {"ml_code": w.FloatSlider(value=ml_size, min=0.5, max=40.0, step=0.5, description=t("ML code size", "ML 코드 크기")),
-            "shown": w.SelectMultiple(options=[(label(b), b["key"]) for b in others], value=tuple(b["key"] for b in others),
-                                      rows=len(others), description=t("Boxes shown", "표시할 상자"))}
+def ml_share(sizes: Mapping[str, float]) -> float:
+    """The fraction of the drawn system that is ML code, for the boxes drawn and their sizes."""
+    _check_sizes(sizes)
+    return sizes[_ml_key()] / sum(sizes.values())
 
 
 DEBT_AXES_PT = (7 * 72 * 0.95, 4.2 * 72 * 0.85)  # the drawing area of the debt figure, in points
@@ -344,25 +349,21 @@ def _fit_label(name: str, width: float, height: float) -> tuple[str, float]:
     return best[0], max(5.0, best[1])
 
 
-def debt_figure(ml_code: float = 2.0, shown: Sequence[str] | None = None) -> Figure:
-    """The technical-debt figure as a treemap: the ML-code box at size ``ml_code`` among the boxes
-    ``shown`` (keys; default all). The title gives the share of the system that is ML code."""
+def debt_figure(sizes: Mapping[str, float] | None = None) -> Figure:
+    """The technical-debt figure as a treemap of the boxes in ``sizes`` (key -> size; default: every
+    box at its estimated size). The ML-code box is drawn black; the title gives its share."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    if ml_code <= 0:
-        raise ValueError("ml_code must be positive")
-    boxes = {b["key"]: b for b in debt_boxes()}
-    shown = list(boxes) if shown is None else [k for k in shown if not boxes.get(k, {}).get("ml")]
-    share = ml_share(ml_code, shown)
-    ml_key = next(k for k, b in boxes.items() if b.get("ml"))
-    sizes = {k: boxes[k]["size"] for k in shown if k != ml_key} | {ml_key: ml_code}
+    sizes = default_sizes() if sizes is None else dict(sizes)
+    share, ml_key = ml_share(sizes), _ml_key()
+    names = {b["key"]: b["en"] for b in debt_boxes()}
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     for key, (x, y, w_, h) in treemap(sizes, 1.0, 1.0).items():
         is_ml = key == ml_key
         ax.add_patch(Rectangle((x, y), w_, h, facecolor="#202124" if is_ml else "#dbe7fb", edgecolor="white", linewidth=2))
-        name, fontsize = _fit_label(boxes[key]["en"], w_ * DEBT_AXES_PT[0], h * DEBT_AXES_PT[1])
+        name, fontsize = _fit_label(names[key], w_ * DEBT_AXES_PT[0], h * DEBT_AXES_PT[1])
         ax.text(x + w_ / 2, y + h / 2, name, ha="center", va="center", fontsize=fontsize,
                 color="white" if is_ml else "#202124", clip_on=True)
     ax.set_xlim(0, 1)
@@ -371,6 +372,59 @@ def debt_figure(ml_code: float = 2.0, shown: Sequence[str] | None = None) -> Fig
     ax.set_title(f"ML code is {share:.0%} of the system drawn (Sculley et al., NeurIPS 2015, Fig. 1)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def debt_summary(sizes: Mapping[str, float], lang: str | None = None) -> str:
+    """One line on the drawn system: the share of ML code and how many boxes surround it."""
+    share, others = ml_share(sizes), len(sizes) - 1
+    return t(f"ML code is {share:.0%} of the system drawn; {others} other box(es) around it.",
+             f"그린 시스템에서 ML 코드는 {share:.0%} 이고, 주변 상자는 {others}개입니다.", lang)
+
+
+def debt_explorer() -> ipywidgets.VBox | None:
+    """The technical-debt figure with a size slider per box and a checkbox to show or hide each box
+    other than ML code. Returns the widget (None in handout mode: the default figure, statically)."""
+    import ipywidgets as w
+    from IPython.display import Markdown, display
+
+    if handout_mode():
+        display(Markdown(f"*{t('Technical-debt figure — interactive in JupyterLab; shown at the estimated sizes', '기술 부채 그림 — JupyterLab에서 조작할 수 있습니다. 추정 크기로 표시')}.*"))
+        display(debt_figure())
+        display(Markdown(debt_summary(default_sizes())))
+        return None
+    ml_key, rows = _ml_key(), []
+    shown: dict[str, Any] = {}
+    size: dict[str, Any] = {}
+    for box in debt_boxes():
+        key = box["key"]
+        size[key] = w.FloatSlider(value=float(box["size"]), min=0.5, max=40.0, step=0.5, readout_format=".1f",
+                                  layout=w.Layout(width="22em"))
+        if key == ml_key:
+            head = w.HTML(f"<b>{html.escape(label(box))}</b>", layout=w.Layout(width="18em"))
+        else:
+            shown[key] = head = w.Checkbox(value=True, description=label(box), indent=False, layout=w.Layout(width="18em"))
+        rows.append(w.HBox([head, size[key]]))
+    chart, summary = w.Output(), w.HTML()
+
+    def sizes() -> dict[str, float]:
+        return {key: slider.value for key, slider in size.items() if key == ml_key or shown[key].value}
+
+    def refresh(_: Any = None) -> None:
+        for key, box in shown.items():
+            size[key].disabled = not box.value  # a hidden box's size has no effect: say so
+        summary.value = html.escape(debt_summary(sizes()))
+        with chart:
+            chart.clear_output(wait=True)
+            display(debt_figure(sizes()))
+
+    for control in [*size.values(), *shown.values()]:
+        control.observe(refresh, names="value")
+    refresh()
+    box = w.VBox([w.HTML(f"<b>{t('Hidden technical debt: resize or hide the boxes', '숨은 기술 부채: 상자 크기를 바꾸거나 숨기기')}</b>"),
+                  *rows, summary, chart])
+    box.sizes, box.shown, box.summary = size, shown, summary
+    display(box)
+    return box
 
 
 def _name_key(text: str) -> str:
