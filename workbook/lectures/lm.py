@@ -267,6 +267,16 @@ def train_neural_lm(train: Sequence[Sequence[str]], heldout: Sequence[Sequence[s
     """Train with full-batch Adam; return the model and the train/held-out cross-entropy (nats) before each step."""
     if context < 1 or dim < 1 or epochs < 1 or lr <= 0:
         raise ValueError("context, dim and epochs must be positive integers and lr a positive number")
+    # The matrices are small: BLAS threads only fight over the cores (several times slower on a busy
+    # 2-core machine). threadpoolctl comes with scikit-learn.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return _train(train, heldout, context, dim, epochs, lr, weight_decay, seed)
+
+
+def _train(train: Sequence[Sequence[str]], heldout: Sequence[Sequence[str]], context: int, dim: int, epochs: int,
+           lr: float, weight_decay: float, seed: int) -> tuple[NeuralLM, dict[str, list[float]]]:
     rng = np.random.default_rng(seed)
     vocab = sorted({w for s in train for w in s}) + [EOS, UNK, BOS]  # BOS last: an input, never predicted
     size = len(vocab) - 1
@@ -278,8 +288,8 @@ def train_neural_lm(train: Sequence[Sequence[str]], heldout: Sequence[Sequence[s
     moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
     history: dict[str, list[float]] = {"train": [], "heldout": []}
     for step in range(1, epochs + 1):
-        _, grads = loss_and_grads(model, x, y, weight_decay)
-        history["train"].append(mean_nll(model, x, y))
+        loss, grads = loss_and_grads(model, x, y, weight_decay)
+        history["train"].append(loss - 0.5 * weight_decay * float((model.weight**2).sum()))
         if held is not None:
             history["heldout"].append(mean_nll(model, *held))
         for param, grad, (m, v) in zip(params, grads, moments):  # Adam, updating in place

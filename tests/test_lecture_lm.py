@@ -1,0 +1,394 @@
+"""Lecture 4 (LM training and evaluation): the corpus, the n-gram and neural LMs, sampling, metric
+agreement with sacrebleu / rouge-score / scikit-learn, each widget's logic and its controls at trait
+level, and the answer key's expected values checked against the field's libraries."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sacrebleu
+import yaml
+from matplotlib.figure import Figure
+from rouge_score import rouge_scorer
+from sklearn.metrics import f1_score
+
+from workbook.lectures import lm
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = yaml.safe_load((ROOT / "solutions" / "keys" / "04_lm_training_evaluation.yml").read_text(encoding="utf-8"))
+
+
+def cases(qid: str) -> list[dict]:
+    spec = KEY["questions"][qid]
+    return spec["cases"] + spec.get("hidden", [])
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def test_shipped_corpus_has_a_few_hundred_sentences_in_both_languages() -> None:
+    corpus = lm.load_corpus()
+    assert 200 <= len(corpus) <= 1000
+    langs = Counter(s.lang for s in corpus)
+    assert set(langs) == {"en", "ko"} and min(langs.values()) >= 100
+    assert any(s.text == "오늘은 햇살이 좋다" for s in corpus)
+    assert len({s.text for s in corpus}) == len(corpus), "duplicate sentences"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("lang\tsentence\nen\thi\n", "header"),
+    ("lang\ttext\nen\thi\tthere\n", "line 2: expected 2 tab-separated fields"),
+    ("lang\ttext\nfr\tbonjour\n", "line 2: language must be one of"),
+    ("lang\ttext\nen\t   \n", "line 2: empty sentence"),
+    ("lang\ttext\n", "no sentences"),
+])
+def test_bad_corpus_is_refused_naming_the_file(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(lm.CorpusError, match=words) as err:
+        lm.load_corpus(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_corpus_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(lm.CorpusError, match="missing.tsv"):
+        lm.load_corpus(tmp_path / "missing.tsv")
+
+
+def test_tokenize_words_and_characters() -> None:
+    assert lm.tokenize("The Sun  is bright") == ["the", "sun", "is", "bright"]
+    assert lm.tokenize("햇살이 좋다", "char") == ["햇", "살", "이", lm.SPACE, "좋", "다"]
+    with pytest.raises(ValueError, match="unit"):
+        lm.tokenize("x", "byte")
+
+
+def test_split_holds_out_every_fifth_sentence() -> None:
+    corpus = lm.load_corpus()
+    train, heldout = lm.split_corpus(corpus)
+    assert len(heldout) == len(corpus) // 5 and len(train) + len(heldout) == len(corpus)
+    assert not set(train) & set(heldout)
+
+
+# ---------------------------------------------------------------- n-gram LM
+
+TOY = [["오늘은", "햇살이", "좋다"], ["오늘은", "바람이", "차다"], ["내일은", "햇살이", "좋다"]]
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+@pytest.mark.parametrize("k", [0.01, 1.0])
+def test_conditional_probabilities_sum_to_one(order: int, k: float) -> None:
+    model = lm.train_ngram(TOY, order)
+    for context in [(), ("오늘은",), (lm.BOS, "오늘은"), ("never", "seen")]:
+        assert sum(model.prob(w, context, k) for w in model.vocab) == pytest.approx(1.0)
+
+
+def test_unsmoothed_bigram_is_relative_frequency_and_unknown_words_are_unk() -> None:
+    model = lm.train_ngram(TOY, 2)
+    assert model.prob("햇살이", ("오늘은",)) == pytest.approx(0.5)
+    assert model.prob("좋다", ("햇살이",)) == 1.0
+    assert model.pad(["오늘은", "눈이"]) == [lm.BOS, "오늘은", lm.UNK, lm.EOS]
+    assert model.perplexity([["오늘은", "눈이"]], k=0) == math.inf  # P(<unk> | 오늘은) = 0
+
+
+def test_huge_k_makes_the_model_uniform_so_perplexity_is_v() -> None:
+    model = lm.train_ngram(TOY, 2)
+    assert model.perplexity(TOY, k=1e9) == pytest.approx(model.size, rel=1e-6)
+
+
+def test_chain_rule_table_multiplies_to_the_sentence_probability() -> None:
+    table = lm.chain_rule_table("오늘은 햇살이 좋다", order=2, k=0.1)
+    assert list(table.iloc[:, 1]) == ["오늘은", "햇살이", "좋다", lm.EOS]
+    model = lm.corpus_ngram(2)
+    logp = sum(math.log(p) for _, _, p in model.steps(["오늘은", "햇살이", "좋다"], 0.1))
+    assert float(table["−log P"].sum()) == pytest.approx(-logp)
+
+
+def test_chain_rule_report_names_each_factor_and_warns_on_zero() -> None:
+    html = lm.chain_rule_report("오늘은 햇살이 좋다", order=2, k=0.1).data
+    assert "P(햇살이 | 오늘은)" in html and "perplexity" in html
+    zero = lm.chain_rule_report("오늘은 외계인이 좋다", order=2, k=0.0).data
+    assert "외계인이" in zero and "probability 0" in zero
+    assert "Type a sentence" in lm.chain_rule_report("   ").data
+
+
+def test_held_out_perplexity_exceeds_training_perplexity() -> None:
+    curve = lm.smoothing_curve(2)
+    assert all(h > tr for tr, h in zip(curve["train"], curve["heldout"]))
+    assert curve["train"] == sorted(curve["train"])  # more smoothing, worse fit to the training text
+    best = int(np.argmin(curve["heldout"]))
+    assert 0 < best < len(curve["k"]) - 1  # held-out perplexity has an interior optimum in k
+
+
+def test_tokenizer_changes_per_token_perplexity() -> None:
+    table = lm.tokenizer_table(0.1)
+    per_token, bpc = table.columns[3], table.columns[4]
+    word, char = table.iloc[0], table.iloc[1]
+    assert char[per_token] < word[per_token]  # characters are easier to guess one at a time ...
+    assert char[bpc] > word[bpc]  # ... yet the word model is better per character
+
+
+# ---------------------------------------------------------------- neural LM
+
+
+def test_backprop_matches_finite_differences() -> None:
+    rng = np.random.default_rng(0)
+    model, _ = lm.train_neural_lm(TOY, context=2, dim=3, epochs=1, lr=1e-3)
+    x = rng.integers(0, len(model.vocab), size=(7, 2))
+    y = rng.integers(0, len(model.vocab) - 1, size=7)
+    _, grads = lm.loss_and_grads(model, x, y, weight_decay=0.1)
+    for param, grad in zip([model.embed, model.weight, model.bias], grads):
+        for index in [(0,) * param.ndim, tuple(s - 1 for s in param.shape)]:
+            saved = param[index]
+            param[index] = saved + 1e-6
+            up = lm.loss_and_grads(model, x, y, 0.1)[0]
+            param[index] = saved - 1e-6
+            down = lm.loss_and_grads(model, x, y, 0.1)[0]
+            param[index] = saved
+            assert grad[index] == pytest.approx((up - down) / 2e-6, abs=1e-6)
+
+
+def test_neural_lm_learns_and_beats_the_bigram_on_held_out_text() -> None:
+    model, history = lm.corpus_neural_lm()
+    assert len(history["train"]) == len(history["heldout"]) == 60
+    assert history["train"][-1] < 0.5 * history["train"][0]
+    assert history["heldout"][-1] < lm.best_ngram_heldout(2)[1]
+    assert lm.BOS not in model.vocab[:-1] and model.vocab[-1] == lm.BOS  # <s> is input only
+    assert model.bias.shape == (len(model.vocab) - 1,)
+
+
+def test_long_training_without_decay_overfits() -> None:
+    train, heldout = lm.corpus_tokens("word")
+    _, history = lm.train_neural_lm(train, heldout, epochs=60, lr=0.05)
+    assert history["heldout"][-1] > min(history["heldout"]) + 0.2
+    assert history["train"][-1] < history["train"][len(history["train"]) // 3]
+
+
+def test_training_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        lm.train_neural_lm(TOY, epochs=0)
+
+
+# ---------------------------------------------------------------- sampling
+
+
+def test_temperature_and_top_k() -> None:
+    logits = np.array([2.0, 1.0, 0.5, -1.0])
+    base = lm.next_token_distribution(logits)
+    assert base == pytest.approx(np.exp(logits) / np.exp(logits).sum())
+    assert lm.next_token_distribution(logits, 0.0).tolist() == [1.0, 0.0, 0.0, 0.0]
+    hot = lm.next_token_distribution(logits, 100.0)
+    assert np.ptp(hot) < 0.02  # near uniform
+    cold = lm.next_token_distribution(logits, 0.5)
+    assert cold[0] > base[0]
+    top2 = lm.next_token_distribution(logits, 1.0, top_k=2)
+    assert (top2 > 0).sum() == 2 and top2.sum() == pytest.approx(1.0)
+
+
+def test_sampling_is_reproducible_and_greedy_is_deterministic() -> None:
+    model, _ = lm.corpus_neural_lm()
+    a = lm.sample_sentences(model, temperature=1.0, n=3, seed=1)
+    assert a == lm.sample_sentences(model, temperature=1.0, n=3, seed=1)
+    greedy = lm.sample_sentences(model, temperature=0.0, n=3, seed=0, prompt=["the"])
+    assert len(set(greedy)) == 1 and greedy[0].startswith("the ")
+    vocab = set(model.vocab)
+    assert all(word in vocab for sentence in a for word in sentence.split())
+
+
+def test_sampling_report_shows_distribution_and_samples() -> None:
+    html = lm.sampling_report(temperature=0.0, prompt="the student").data
+    assert "1.000" in html and "entropy" in html and html.count("<li>") == 5
+
+
+# ---------------------------------------------------------------- generation metrics
+
+
+def test_generation_scores_agree_with_sacrebleu_and_rouge_score() -> None:
+    hyp, ref = "the cat sat on the mat", "the cat is on the mat"
+    scores = lm.generation_scores(hyp, ref)
+    assert scores["BLEU"] == pytest.approx(sacrebleu.sentence_bleu(hyp, [ref]).score)
+    assert scores["chrF"] == pytest.approx(sacrebleu.sentence_chrf(hyp, [ref]).score)
+    rouge = rouge_scorer.RougeScorer(["rougeL"]).score(ref, hyp)["rougeL"].fmeasure
+    assert scores["rougeL (default tokenizer)"] == pytest.approx(100 * rouge)
+
+
+def test_default_rouge_scores_korean_as_zero_but_characters_do_not() -> None:
+    scores = lm.generation_scores("오늘은 햇살이 좋다", "오늘은 햇살이 좋다")
+    assert scores["rouge1 (default tokenizer)"] == 0.0
+    assert scores["rouge1 (characters)"] == pytest.approx(100.0)
+    assert lm.CharTokenizer().tokenize("햇살 A") == ["햇", "살", "a"]
+
+
+def test_metrics_report_lists_every_metric_and_handles_empty_input() -> None:
+    table = lm.metrics_report()
+    assert len(table) == 8 and table.iloc[:, 1].between(0, 100).all()
+    assert "Type" in lm.metrics_report("", "x")
+
+
+# ---------------------------------------------------------------- benchmarks and beyond
+
+
+def test_benchmark_facts() -> None:
+    assert len(lm.BENCHMARKS["KLUE"]["tasks"]) == 8
+    assert len(lm.BENCHMARKS["GLUE"]["tasks"]) == 9 and "SQuAD" not in lm.BENCHMARKS["GLUE"]["tasks"]
+    for name in ["GLUE", "KLUE", "FLUE", "CLUE", "IndoNLU", "IndicGLUE", "RussianSuperGLUE"]:
+        card = lm.benchmark_card(name).data
+        assert name in card and lm.BENCHMARKS[name]["language"].split()[0] in card
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        lm.benchmark_card("SQuAD")
+
+
+def test_attachment_scores() -> None:
+    got = lm.attachment_scores([2, 0, 2, 3], ["a", "root", "b", "c"], [2, 0, 1, 3], ["a", "root", "b", "x"])
+    assert got == {"UAS": 0.75, "LAS": 0.5}
+    with pytest.raises(ValueError, match="equal length"):
+        lm.attachment_scores([1], ["a"], [1, 2], ["a", "b"])
+
+
+def test_ngram_overlap_flags_copied_sentences() -> None:
+    train = [["the", "cat", "sat", "on", "the", "mat"]]
+    assert lm.ngram_overlap([["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "far"], ["hi"]], train, 4) \
+        == [1.0, 0.0, 0.0]
+
+
+# ---------------------------------------------------------------- widgets: defaults and trait level
+
+WIDGETS = [
+    (lm.chain_rule_report, lm.chain_rule_controls, "k", 1.0),
+    (lm.training_report, lm.training_controls, "epochs", 20),
+    (lm.smoothing_report, lm.smoothing_controls, "order", 3),
+    (lm.sampling_report, lm.sampling_controls, "temperature", 0.5),
+    (lm.metrics_report, lm.metrics_controls, "hypothesis", "오늘은 날씨가 좋다"),
+    (lm.benchmark_card, lm.benchmark_controls, "name", "CLUE"),
+]
+
+
+@pytest.mark.parametrize("fn, controls, name, value", WIDGETS, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_controls_start_at_the_function_defaults(fn, controls, name, value) -> None:
+    defaults = {p.name: p.default for p in inspect.signature(fn).parameters.values()}
+    assert {k: c.value for k, c in controls().items()} == defaults
+
+
+@pytest.mark.parametrize("fn, controls, name, value", WIDGETS, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_widget_renders_at_default_and_refreshes_on_a_trait_change(fn, controls, name, value, monkeypatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    calls, results = [], []
+
+    def spy(**values):
+        calls.append(values)
+        results.append(fn(**values))
+        return results[-1]
+
+    built = controls()
+    live(spy, built)
+    built[name].value = value
+    assert len(calls) == 2 and calls[1][name] == value  # the default without a click, then the change
+    assert all(r is not None for r in results)
+    if isinstance(results[0], Figure):
+        assert results[0].axes[0].get_title() != results[1].axes[0].get_title()
+    else:
+        assert str(getattr(results[0], "data", results[0])) != str(getattr(results[1], "data", results[1]))
+
+
+def test_handout_mode_shows_static_default_output(monkeypatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    shown: list = []
+    monkeypatch.setenv("WORKBOOK_HANDOUT", "1")
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))
+    assert live(lm.benchmark_card, lm.benchmark_controls()) is None
+    assert "name = 'KLUE'" in shown[0].data and "KLUE-DP" in shown[1].data
+
+
+# ---------------------------------------------------------------- the answer key against the libraries
+
+
+def test_key_brevity_penalty_agrees_with_sacrebleu() -> None:
+    for case in cases("q3"):
+        hyp_len, ref_len = case["args"]
+        stats = sacrebleu.metrics.BLEU.compute_bleu([0] * 4, [1] * 4, hyp_len, ref_len, smooth_method="none")
+        assert case["expect"] == pytest.approx(stats.bp, abs=1e-9)
+
+
+def test_key_modified_precision_agrees_with_sacrebleu() -> None:
+    bleu = sacrebleu.metrics.BLEU(tokenize="none", smooth_method="none")
+    for case in cases("q4"):
+        hyp, refs, n = case["args"]
+        score = bleu.corpus_score([hyp], [[r] for r in refs])
+        assert case["expect"] == pytest.approx(score.precisions[n - 1] / 100, abs=1e-9), case
+
+
+class _Spaces:
+    def tokenize(self, text: str) -> list[str]:
+        return text.split()
+
+
+def test_key_word_rouge_agrees_with_rouge_score() -> None:
+    scorer = rouge_scorer.RougeScorer(["rouge1"], tokenizer=_Spaces())
+    for case in cases("q5"):
+        prediction, reference = case["args"]
+        assert case["expect"] == pytest.approx(scorer.score(reference, prediction)["rouge1"].fmeasure, abs=1e-9)
+
+
+def _spans(tags: list[str]) -> set[tuple[str, int, int]]:
+    """Independent span reader for the test: split into runs, a run starts at B-X or a type change."""
+    spans, run = set(), None
+    for i, tag in enumerate(tags):
+        kind = tag[2:] if tag != "O" else None
+        if run and (kind != run[0] or tag.startswith("B-")):
+            spans.add((run[0], run[1], i))
+            run = None
+        if kind and run is None:
+            run = (kind, i)
+    if run:
+        spans.add((run[0], run[1], len(tags)))
+    return spans
+
+
+def test_key_entity_f1_agrees_with_scikit_learn() -> None:
+    for case in cases("q8"):
+        gold, pred = (_spans(tags) for tags in case["args"])
+        types = sorted({s[0] for s in gold | pred})
+        if not types:
+            assert case["expect"] == 0.0
+            continue
+        per_type = []
+        for kind in types:
+            universe = sorted(s for s in gold | pred if s[0] == kind)
+            per_type.append(f1_score([s in gold for s in universe], [s in pred for s in universe], zero_division=0.0))
+        assert case["expect"] == pytest.approx(np.mean(per_type), abs=1e-9), case
+
+
+def test_key_perplexity_cases_follow_the_definition() -> None:
+    for case in cases("q2"):
+        (probs,) = case["args"]
+        assert case["expect"] == pytest.approx(math.exp(-np.mean(np.log(probs))), abs=1e-9)
+    uniform = [c for c in cases("q2") if len(set(c["args"][0])) == 1 and c["args"][0][0] < 1]
+    assert uniform and all(c["expect"] == pytest.approx(1 / c["args"][0][0]) for c in uniform)
+
+
+def test_key_bigram_cases_agree_with_the_lecture_model() -> None:
+    """The exercise's V leaves out <unk>; the lecture model's V includes it, so compare counts directly."""
+    for case in cases("q1"):
+        sentences, prev, word, k = case["args"]
+        model = lm.train_ngram(sentences, 2)
+        count = model.ngrams[(prev, word)]
+        total = model.contexts[(prev,)]
+        assert case["expect"] == pytest.approx((count + k) / (total + k * (model.size - 1)), abs=1e-9)
+
+
+def test_key_metric_names_come_from_the_offered_choices() -> None:
+    allowed = {"accuracy", "macro_f1", "micro_f1", "pearson_r", "matthews_corr", "uas_las", "exact_match",
+               "joint_goal_accuracy"}
+    assert set(KEY["questions"]["q6"]["answer"].values()) <= allowed
+    assert KEY["questions"]["q7"]["answer"] not in lm.BENCHMARKS["GLUE"]["tasks"]
