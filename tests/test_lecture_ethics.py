@@ -277,3 +277,15 @@ def test_fairness_cases_give_fairlearn_a_defined_answer() -> None:
     questions = yaml.safe_load((ROOT / "solutions/keys/02_ai_ethics.yml").read_text(encoding="utf-8"))["questions"]
     for case in questions["q6"]["cases"] + questions["q6"]["hidden"]:
         assert not np.isnan(equalized_odds_difference(*case["args"], **case["kwargs"]))
+
+
+def test_figure_text_stays_english_without_a_hangul_font(korean, monkeypatch) -> None:
+    monkeypatch.setattr(eth, "hangul_font", lambda: None)
+    assert eth.laplace_view(epsilon=1.0).axes[0].get_xlabel() == "released count"
+
+
+def test_figure_text_is_korean_in_a_hangul_font_when_one_is_installed(korean, monkeypatch) -> None:
+    monkeypatch.setattr(eth, "hangul_font", lambda: "Some Hangul Font")
+    ax = eth.laplace_view(epsilon=1.0).axes[0]
+    assert ax.get_xlabel() == "공개된 값"
+    assert ax.xaxis.label.get_fontfamily()[0] == "Some Hangul Font"

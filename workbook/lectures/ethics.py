@@ -8,12 +8,13 @@ plain values, so tests call it without a browser.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import html
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,43 @@ CLIMATE_AREAS: dict[str, tuple[str, str]] = {
 }
 
 CAR_TONNES_PER_YEAR = 4.6  # US EPA: a typical passenger car emits about 4.6 t CO₂ a year
+
+
+# ------------------------------------------------------------------------------------ figure text
+
+# Fonts with Hangul that learners' machines commonly have (Windows, macOS, Linux packages).
+HANGUL_FONTS = ("Malgun Gothic", "AppleGothic", "Apple SD Gothic Neo", "NanumGothic", "Noto Sans CJK KR",
+                "Noto Sans KR", "UnDotum")
+
+
+@functools.lru_cache(maxsize=1)
+def hangul_font() -> str | None:
+    """An installed font with Hangul glyphs, or None."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in HANGUL_FONTS if name in installed), None)
+
+
+def _ft(en: str, ko: str) -> str:
+    """Text drawn inside a figure: Korean only when a font can draw it (else boxes would show)."""
+    return t(en, ko) if hangul_font() else en
+
+
+def _hangul_figure(build: Callable[..., Any]) -> Callable[..., Any]:
+    """Build the figure with the Hangul font first in the family list, so Korean labels render."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+
+        font = hangul_font()
+        if font is None:
+            return build(*args, **kwargs)
+        with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"]}):
+            return build(*args, **kwargs)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------------------------- bias
@@ -206,6 +244,7 @@ def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PR
     return frame.by_group.loc[list(GROUPS)]
 
 
+@_hangul_figure
 def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
     """A figure for one threshold: each race's confusion matrix, and FPR, FNR, PPV, selection rate side by side."""
     from matplotlib.figure import Figure
@@ -214,7 +253,7 @@ def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
     counts, rates = confusion_counts(table, threshold), group_rates(table, threshold)
     fig = Figure(figsize=(11, 3.4), layout="constrained")
     axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.7])
-    labels = [t("did not reoffend", "재범 안 함"), t("reoffended", "재범")]
+    labels = [_ft("did not reoffend", "재범 안 함"), _ft("reoffended", "재범")]
     for ax, group in zip(axes[:2], GROUPS):
         c = counts.loc[group]
         matrix = np.array([[c["TN"], c["FP"]], [c["FN"], c["TP"]]])
@@ -222,7 +261,7 @@ def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
         for (i, j), n in np.ndenumerate(matrix):
             ax.text(j, i, f"{n}\n{['TN', 'FP', 'FN', 'TP'][2 * i + j]}", ha="center", va="center",
                     color="white" if n > matrix.max() / 2 else "black")
-        ax.set_xticks([0, 1], [t("low risk", "저위험"), t("high risk", "고위험")])
+        ax.set_xticks([0, 1], [_ft("low risk", "저위험"), _ft("high risk", "고위험")])
         ax.set_yticks([0, 1], labels)
         ax.set_title(f"{group} (n={int(matrix.sum())})")
     shown = rates[["FPR", "FNR", "PPV", "selection rate"]]
@@ -233,7 +272,7 @@ def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
     axes[2].set_xticks(x, list(shown.columns))
     axes[2].set_ylim(0, 1.1)
     axes[2].legend(loc="upper right")
-    axes[2].set_title(t(f"high risk = decile ≥ {threshold}", f"고위험 = 점수 ≥ {threshold}"))
+    axes[2].set_title(_ft(f"high risk = decile ≥ {threshold}", f"고위험 = 점수 ≥ {threshold}"))
     return fig
 
 
@@ -272,6 +311,7 @@ def chouldechova_fpr(base_rate: float, ppv: float, fnr: float) -> float:
     return base_rate / (1 - base_rate) * (1 - ppv) / ppv * (1 - fnr)
 
 
+@_hangul_figure
 def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.35) -> Any:
     """A figure of FPR against base rate when PPV and FNR are held equal across groups, with COMPAS's two
     groups (threshold 5) marked: equal PPV and FNR force unequal FPR whenever base rates differ."""
@@ -283,15 +323,15 @@ def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.
     fpr = chouldechova_fpr(base_rate, ppv, fnr)
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
-    ax.plot(grid, curve, label=t(f"PPV = {ppv:.2f}, FNR = {fnr:.2f} fixed", f"PPV = {ppv:.2f}, FNR = {fnr:.2f} 고정"))
+    ax.plot(grid, curve, label=_ft(f"PPV = {ppv:.2f}, FNR = {fnr:.2f} fixed", f"PPV = {ppv:.2f}, FNR = {fnr:.2f} 고정"))
     ax.scatter([base_rate], [fpr], color="black", zorder=3)
     ax.annotate(f"FPR = {fpr:.1%}", (base_rate, fpr), textcoords="offset points", xytext=(8, -12))
     for group, marker in zip(GROUPS, ("o", "s")):
         row = rates.loc[group]
         ax.scatter([row["base rate"]], [row["FPR"]], marker=marker, zorder=3,
                    label=f"COMPAS {group}: PPV {row['PPV']:.2f}, FNR {row['FNR']:.2f}")
-    ax.set_xlabel(t("base rate p (share who reoffend)", "기저율 p (재범 비율)"))
-    ax.set_ylabel(t("false positive rate", "위양성률 (FPR)"))
+    ax.set_xlabel(_ft("base rate p (share who reoffend)", "기저율 p (재범 비율)"))
+    ax.set_ylabel(_ft("false positive rate", "위양성률 (FPR)"))
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, loc="upper left")
     return fig
@@ -353,6 +393,7 @@ def laplace_release(true_count: float, epsilon: float, sensitivity: float = 1.0,
     return true_count + np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon, size=size)
 
 
+@_hangul_figure
 def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0) -> Any:
     """Histogram of 2,000 releases of a count through the Laplace mechanism, scale = sensitivity/ε."""
     from matplotlib.figure import Figure
@@ -363,10 +404,10 @@ def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float 
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.hist(noisy, bins=80, range=(true_count - 40, true_count + 40), color="#6a8caf")  # fixed axis: compare ε
-    ax.axvline(true_count, color="black", linestyle="--", label=t(f"true count {true_count}", f"실제 값 {true_count}"))
-    ax.set_title(t(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
+    ax.axvline(true_count, color="black", linestyle="--", label=_ft(f"true count {true_count}", f"실제 값 {true_count}"))
+    ax.set_title(_ft(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
                    f"ε = {epsilon:g}: 척도 b = {scale:.2f}; 공개값의 {within:.0%} 가 ±2 이내"))
-    ax.set_xlabel(t("released count", "공개된 값"))
+    ax.set_xlabel(_ft("released count", "공개된 값"))
     ax.legend(loc="upper right")
     return fig
 
