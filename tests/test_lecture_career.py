@@ -88,6 +88,12 @@ def test_unreadable_talk_data_names_the_file(tmp_path: Path) -> None:
         career.load_talk_data(tmp_path / "missing.json")
 
 
+def test_fsdl_table_for_the_lecture() -> None:
+    frame = career.table("fsdl_roles", ("en", "product"))
+    assert list(frame.columns) == ["en", "product"] and len(frame) == 6
+    assert frame.set_index("en").loc["ML researcher", "product"] == "A prediction model and a report describing it"
+
+
 # ---------------------------------------------------------------------- widget 1: self-assessment
 
 @pytest.mark.parametrize("bad, words", [
@@ -152,6 +158,13 @@ def test_self_assessment_widget_at_trait_level(tmp_path: Path) -> None:
     assert box.status.value == ""  # the "saved" note goes once the sliders move again
     again = career.self_assessment(path)  # a saved profile is where the sliders start next time
     assert again.sliders["humility"].value == 1
+
+
+def test_a_corrupt_saved_profile_is_named_not_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "my_career_profile.json"
+    path.write_text('{"version": 1, "skills": {"cs": 3}}', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"my_career_profile\.json: skills do not match"):
+        career.self_assessment(path)
 
 
 @pytest.fixture
@@ -395,4 +408,5 @@ def test_learner_key_holds_no_answer_in_the_clear() -> None:
     for secret in ("research scientist", "on-device ML engineer", "reproduce_paper", "cs_fundamentals", "Machine Learning"):
         assert secret not in text
     assert "hidden" not in text
+
 
