@@ -219,7 +219,27 @@ def test_path_figure_titles_the_recommendation() -> None:
     assert fig.axes[0].get_title().endswith("Graduate school")
     bars = fig.axes[0].patches
     assert len(bars) == 3 and max(b.get_width() for b in bars) == pytest.approx(1.0)
-    assert "at least one" in career.path_figure(papers=0, mentoring=0, products=0, scale=0, traffic=0)
+
+
+def test_path_verdict_in_both_languages() -> None:
+    clear = {"papers": 5, "mentoring": 5}
+    assert career.path_verdict(clear, "en") == "Best fit: Graduate school (1.00), 0.30 ahead of Industry research lab."
+    assert career.path_verdict(clear, "ko") == "가장 잘 맞는 길: 대학원 (1.00), 기업 연구소 보다 0.30 높습니다."
+    # papers 0.8 vs 0.2 and products 0.4 vs 1.0 balance out between the two industry paths
+    tie = career.path_verdict({"papers": 1, "products": 1, "scale": 1}, "en")
+    assert "near tie" in tie and tie.startswith("Best fit: Industry")
+
+
+def test_path_view_shows_a_verdict_and_a_chart(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    displayed: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: displayed.extend(objs))
+    career.path_view(papers=0, mentoring=0, products=5, scale=0, traffic=5)
+    assert displayed[0].data.startswith("**Best fit: Industry product team") and isinstance(displayed[1], Figure)
+    displayed.clear()
+    career.path_view(papers=0, mentoring=0, products=0, scale=0, traffic=0)
+    assert len(displayed) == 1 and "at least one" in displayed[0].data
 
 
 def _recorder(fn, calls: list):
@@ -237,7 +257,7 @@ def test_path_widget_wiring_at_trait_level(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
     calls: list = []
     controls = career.path_controls()
-    live(_recorder(career.path_figure, calls), controls)
+    live(_recorder(career.path_view, calls), controls)
     assert calls == [{f["key"]: 3 for f in career.talk_data()["factors"]}]  # rendered once without a click
     controls["papers"].value = 5
     controls["products"].value = 0

@@ -1,7 +1,7 @@
 """Lecture 3 — Career building in the AI era: the talk's data, widget logic and a property checker.
 
 Everything here is a plain function over plain data so tests can call it without a browser. The four
-widgets of the lecture notebook: :func:`path_figure` with :func:`path_controls` (through ``live``), and the
+widgets of the lecture notebook: :func:`path_view` with :func:`path_controls` (through ``live``), and the
 hand-built :func:`debt_explorer`, :func:`self_assessment` and :func:`learning_plan_builder`, each
 rendering its default without a click and a static fallback in handout mode.
 """
@@ -251,20 +251,44 @@ def recommend_path(weights: Mapping[str, float]) -> str:
 
 
 def path_controls() -> dict[str, ipywidgets.IntSlider]:
-    """One 0-5 slider per preference factor, at 3, named as :func:`path_figure` expects."""
+    """One 0-5 slider per preference factor, at 3, named as :func:`path_view` expects."""
     import ipywidgets as w
 
     return {f["key"]: w.IntSlider(value=3, min=0, max=5, description=label(f), style={"description_width": "16em"})
             for f in talk_data()["factors"]}
 
 
-def path_figure(**weights: float) -> Figure | str:
-    """Bars of the fit of each path to the weights, with the recommendation as the title (for ``live``);
-    a one-line message instead when every weight is zero."""
-    from matplotlib.figure import Figure
+def path_verdict(weights: Mapping[str, float], lang: str | None = None) -> str:
+    """The recommendation in words: the best path, its fit, and how far ahead of the runner-up it is."""
+    scores = path_scores(weights)
+    ranked = sorted(talk_data()["paths"], key=lambda p: -scores[p["key"]])  # stable: ties keep the listed order
+    best, second = ranked[0], ranked[1]
+    gap = scores[best["key"]] - scores[second["key"]]
+    close = gap < 0.05
+    return t(f"Best fit: {best['en']} ({scores[best['key']]:.2f})"
+             + (f" — a near tie with {second['en']} ({scores[second['key']]:.2f}): your weights do not decide it."
+                if close else f", {gap:.2f} ahead of {second['en']}."),
+             f"가장 잘 맞는 길: {best['ko']} ({scores[best['key']]:.2f})"
+             + (f" — {second['ko']} ({scores[second['key']]:.2f}) 와(과) 거의 같습니다: 가중치만으로는 정해지지 않습니다."
+                if close else f", {second['ko']} 보다 {gap:.2f} 높습니다."), lang)
+
+
+def path_view(**weights: float) -> None:
+    """For ``live``: display the verdict in the learner's language and the bar chart; a one-line
+    message instead when every weight is zero."""
+    from IPython.display import Markdown, display
 
     if not any(weights.values()):
-        return t("Give at least one preference a weight above zero.", "적어도 하나의 선호에 0보다 큰 가중치를 주세요.")
+        display(Markdown(t("Give at least one preference a weight above zero.", "적어도 하나의 선호에 0보다 큰 가중치를 주세요.")))
+        return
+    display(Markdown(f"**{path_verdict(weights)}**"))
+    display(path_figure(**weights))
+
+
+def path_figure(**weights: float) -> Figure:
+    """Bars of the fit of each path to the weights, the best one green and named in the title."""
+    from matplotlib.figure import Figure
+
     scores, best = path_scores(weights), recommend_path(weights)
     paths = talk_data()["paths"]
     fig = Figure(figsize=(6, 2.4))
