@@ -23,6 +23,47 @@ KEY = yaml.safe_load((ROOT / "solutions" / "keys" / "01_full_stack_ml.yml").read
 QUESTIONS = KEY["questions"]
 
 
+# --- live wiring of every lecture widget, at trait level ----------------------------------------------
+
+WIRING = [
+    (fs.team_coverage, fs.team_controls, "roles", ("pm",), lambda out: out.data.count("✔") == 0),
+    (fs.agreement_report, fs.agreement_controls, "noise", 0.75, lambda fig: "0.75" in fig.axes[0].get_title()),
+    (fs.versioning_report, fs.versioning_controls, "row", 4, lambda out: "row4_col" in out.data),
+    (fs.quantization_report, fs.quantization_controls, "bits", 4, lambda fig: fig.axes[0].get_title().startswith("4 bits")),
+    (fs.distillation_report, fs.distillation_controls, "temperature", 1.0, lambda fig: "T = 1" in fig.axes[0].get_title()),
+    (fs.capacity_report, fs.capacity_controls, "target_qps", 240, lambda out: "<b>3</b> machine(s)" in out.data),
+]
+
+
+@pytest.mark.parametrize("report, controls_of, name, value, shows", WIRING, ids=[w[2] for w in WIRING])
+def test_widget_wiring_at_trait_level(monkeypatch: pytest.MonkeyPatch, report, controls_of, name, value, shows) -> None:
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from workbook.widgets import live
+
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))
+    calls: list = []
+
+    def record(**values):
+        calls.append(values)
+        return report(**values, lang="en")
+
+    controls = controls_of("en")
+    live(record, controls)
+    assert len(calls) == 1 and calls[0] == {k: c.value for k, c in controls.items()}  # drawn without a click
+    controls[name].value = value
+    assert len(calls) == 2 and calls[-1][name] == value
+    assert shows(record(**calls[-1]))
+    plt.close("all")
+
+
+def test_controls_are_labelled_in_korean() -> None:
+    assert fs.quantization_controls("ko")["bits"].description == "비트"
+    assert fs.team_controls("ko")["roles"].options[1] == ("개발자", "developer")
+
+
 # --- team and the seven jobs -------------------------------------------------------------------------
 
 

@@ -24,6 +24,58 @@ import numpy as np
 from ..i18n import t
 
 # ---------------------------------------------------------------------------------------------------
+# Controls of each ``live`` widget in the lecture notebook (name -> stock ipywidget), so the wiring of
+# every widget is built here and tested at trait level
+# ---------------------------------------------------------------------------------------------------
+
+
+def team_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`team_coverage`: the roles one person holds."""
+    import ipywidgets as w
+
+    return {"roles": w.SelectMultiple(options=role_options(lang), value=("developer", "researcher", "data"),
+                                      rows=len(TEAM_ROLES), description=t("roles", "역할", lang))}
+
+
+def agreement_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`agreement_report`: the annotators' noise."""
+    import ipywidgets as w
+
+    return {"noise": w.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description=t("noise", "노이즈", lang))}
+
+
+def versioning_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`versioning_report`: which row to relabel, and its new label."""
+    import ipywidgets as w
+
+    return {"row": w.IntSlider(value=2, min=0, max=5, description=t("row", "행", lang)),
+            "label": w.Dropdown(options=list(LABELS), value="negative", description=t("new label", "새 라벨", lang))}
+
+
+def quantization_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`quantization_report`: bits per weight."""
+    import ipywidgets as w
+
+    return {"bits": w.IntSlider(value=8, min=2, max=16, description=t("bits", "비트", lang))}
+
+
+def distillation_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`distillation_report`: the temperature."""
+    import ipywidgets as w
+
+    return {"temperature": w.FloatSlider(value=4.0, min=0.5, max=20.0, step=0.5, description=t("T", "온도 T", lang))}
+
+
+def capacity_controls(lang: str | None = None) -> dict[str, Any]:
+    """Controls for :func:`capacity_report`: target load, latency per request, workers per machine."""
+    import ipywidgets as w
+
+    return {"target_qps": w.IntSlider(value=1000, min=0, max=5000, step=50, description=t("target QPS", "목표 QPS", lang)),
+            "latency_ms": w.FloatSlider(value=50, min=5, max=500, step=5, description=t("latency ms", "지연 ms", lang)),
+            "workers": w.IntSlider(value=4, min=1, max=16, description=t("workers", "worker 수", lang))}
+
+
+# ---------------------------------------------------------------------------------------------------
 # The ML team and the seven jobs of a full stack ML engineer
 # ---------------------------------------------------------------------------------------------------
 
