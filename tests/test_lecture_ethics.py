@@ -129,6 +129,27 @@ def test_mechanism_card_speaks_korean_and_refuses_unknown(korean) -> None:
         eth.mechanism_card("astrology")
 
 
+def test_mechanism_quiz_lists_the_choices_before_a_guess() -> None:
+    shown = eth.mechanism_quiz(2).data
+    assert "Scenario 2" in shown and all(m in shown for m in eth.MECHANISMS) and "✔" not in shown and "✘" not in shown
+
+
+@pytest.mark.parametrize("scenario", range(1, 6))
+def test_mechanism_quiz_judges_each_guess(scenario: int) -> None:
+    right = eth.QUIZ_ORDER[scenario - 1]
+    assert "✔" in eth.mechanism_quiz(scenario, right).data
+    for guess in set(eth.MECHANISMS) - {right}:
+        shown = eth.mechanism_quiz(scenario, guess).data
+        assert "✘" in shown and guess in shown and "✔" not in shown
+
+
+def test_mechanism_quiz_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match="scenario"):
+        eth.mechanism_quiz(6)
+    with pytest.raises(ValueError, match="unknown mechanism"):
+        eth.mechanism_quiz(1, "luck")
+
+
 @pytest.mark.parametrize("threshold", [1, 5, 10])
 def test_compas_explorer_draws_the_counts_and_rates(table: pd.DataFrame, threshold: int) -> None:
     fig = eth.compas_explorer(threshold)

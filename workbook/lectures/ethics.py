@@ -157,6 +157,33 @@ def mechanism_card(mechanism: str = "target variable") -> Any:
     )
 
 
+# The lecture's quiz asks for the mechanism behind each card's example, in an order unlike the list's.
+QUIZ_ORDER = ("proxies", "data collection", "target variable", "feature selection", "labelling")
+
+
+def mechanism_quiz(scenario: int = 1, guess: str = "") -> Any:
+    """HTML: scenario ``scenario`` (1-5) of the lecture's quiz and a verdict on ``guess`` (a mechanism);
+    with no guess yet, the five mechanisms to choose from."""
+    from IPython.display import HTML
+
+    if not 1 <= scenario <= len(QUIZ_ORDER):
+        raise ValueError(f"scenario must be 1-{len(QUIZ_ORDER)}, not {scenario!r}")
+    if guess and guess not in MECHANISMS:
+        raise ValueError(f"unknown mechanism {guess!r}; choose one of {sorted(MECHANISMS)}")
+    answer = QUIZ_ORDER[scenario - 1]
+    info = MECHANISMS[answer]
+    head = f"<p><b>{t('Scenario', '사례')} {scenario}:</b> {html.escape(t(info['en_example'], info['ko_example']))}</p>"
+    if not guess:
+        options = "".join(f"<li><b>{html.escape(m)}</b> ({html.escape(i['ko'])}): {html.escape(t(i['en_what'], i['ko_what']))}</li>"
+                          for m, i in MECHANISMS.items())
+        return HTML(head + f"<p>{t('Which mechanism is it?', '어느 경로일까요?')}</p><ul>{options}</ul>")
+    if guess == answer:
+        return HTML(head + f"<p style='color:#1e7e34'>✔ {t('Right', '정답')}</p>" + mechanism_card(answer).data)
+    wrong = MECHANISMS[guess]
+    return HTML(head + f"<p style='color:#b3261e'>✘ {t('Not', '아닙니다')} <b>{html.escape(guess)}</b>: "
+                f"{html.escape(t(wrong['en_what'], wrong['ko_what']))} {t('Try another.', '다른 것을 골라 보세요.')}</p>")
+
+
 # --------------------------------------------------------------------------------------------- COMPAS
 
 
