@@ -20,6 +20,7 @@ CSS_URL = re.compile(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""", re.I)
 FETCHING = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src", "audio": "src",
             "video": "src", "embed": "src", "object": "data", "track": "src", "input": "src"}
 MIN_SNIPPET = 16  # shorter solution lines ("return x", "pass") also occur in honest lecture code
+# Imports inside a solution block give nothing away and are shared with lecture code; they are skipped.
 
 
 def remote_sources(page: str) -> list[str]:
@@ -52,7 +53,7 @@ def solution_snippets(solutions: Path) -> list[str]:
                 single = LINE.match(line)
                 code = line if inside else (single.group("code") if single else "")
                 code = _squash(code)
-                if len(code) >= MIN_SNIPPET and not code.startswith("#"):
+                if len(code) >= MIN_SNIPPET and not code.startswith(("#", "import ", "from ")):
                     snippets.append(code)
     return sorted(set(snippets))
 

@@ -71,7 +71,8 @@ def test_solution_finder_catches_a_leak(tmp_path: Path) -> None:
     """The leak test below would be empty if the finder missed solution lines: show it finds them."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
-        "def kappa(a, b):\n    ### BEGIN SOLUTION\n    return cohen_kappa_score(a, b)\n    ### END SOLUTION\n"
+        "def kappa(a, b):\n    ### BEGIN SOLUTION\n    from sklearn.metrics import cohen_kappa_score\n"
+        "    return cohen_kappa_score(a, b)\n    ### END SOLUTION\n"
         "stage_of = {'raw': 'data'}  # SOLUTION\nx = 1")]
     nbformat.write(nb, tmp_path / "01_x.ipynb")
     snippets = solution_snippets(tmp_path)

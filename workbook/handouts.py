@@ -39,6 +39,19 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+/* WCAG AA contrast (4.5:1 on the code background #f5f5f5) for the lab theme's lighter colours */
+:root {
+  --jp-mirror-editor-atom-color: #5c5cd6; --jp-mirror-editor-bracket-color: #6b6b52;
+  --jp-mirror-editor-comment-color: #366b6b; --jp-mirror-editor-error-color: #d00000;
+  --jp-mirror-editor-meta-color: #8f1bd6; --jp-mirror-editor-operator-color: #8f1bd6;
+  --jp-mirror-editor-number-color: #007a00; --jp-mirror-editor-quote-color: #007a00;
+  --jp-cell-inprompt-font-color: #2a6fab; --jp-cell-outprompt-font-color: #a94e33;
+  --jp-cell-prompt-not-active-opacity: 1;
+}
+</style>
+{%- endblock html_head_css -%}
 """
 
 
@@ -84,6 +97,12 @@ def _exporter(lang: str) -> Any:
 
         def latex_environment(self, name: str, body: str) -> str:
             return tex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", display=True)
+
+        def task_list_item(self, text: str, checked: bool = False) -> str:
+            """A read-only checkbox wrapped in a label with its text, so screen readers name it."""
+            box = f"<input class='task-list-item-checkbox' type='checkbox' disabled{' checked' if checked else ''}>"
+            inner = text[3:-4] if text.startswith("<p>") and text.endswith("</p>") else text
+            return f"<li class='task-list-item'><label>{box} {inner}</label></li>\n"
 
     class OfflineHTMLExporter(HTMLExporter):
         @pass_context  # jinja hands the template context (the cell, its attachments) to the filter

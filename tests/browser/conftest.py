@@ -1,0 +1,161 @@
+"""Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, and JupyterLab started
+the way ``make lab`` starts it (127.0.0.1, here on a free port with a random token).
+
+Without ``/usr/bin/chromium`` every test marked ``browser`` is skipped and the run ends with one line
+saying why. ``playwright install`` cannot download browsers here; the system Chromium is used instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("WORKBOOK_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--no-first-run"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# JupyterLab user settings for a quiet, fully rendered notebook: no news or update pop-ups, and every
+# cell attached to the page (windowing would leave off-screen cells out of the DOM).
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                       "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def why_no_browser() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (install it with `apt-get install -y chromium`; .ci/run does)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the python package playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reason = why_no_browser()
+    if reason:
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    reason = why_no_browser()
+    if reason:  # one visible line, whatever the -r options: a skipped browser suite is never silent
+        terminalreporter.write_line(f"BROWSER TESTS SKIPPED: {reason}", yellow=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium with a fresh profile for the whole session (a browser context)."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="workbook-chromium-")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True,
+            viewport={"width": 1280, "height": 900}, locale="en-US")
+        context.set_default_timeout(30_000)
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A new tab, closed after the test."""
+    tab = chromium.new_page()
+    yield tab
+    tab.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"JupyterLab did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
+
+
+class Lab:
+    """A running JupyterLab: its base URL, token and the folder it serves."""
+
+    def __init__(self, base: str, token: str, root: Path) -> None:
+        self.base, self.token, self.root = base, token, root
+
+    def url(self, path: str) -> str:
+        """The URL that opens ``path`` (relative to the served folder) in JupyterLab."""
+        return f"{self.base}/lab/tree/{path}?token={self.token}"
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab with the flags of ``make lab``, serving a copy of ``notebooks/`` and ``exercises/``:
+    running cells in the browser autosaves outputs, which must never touch the committed notebooks."""
+    if why_no_browser():
+        pytest.skip(why_no_browser())
+    root = tmp_path_factory.mktemp("lab")
+    for folder in ("notebooks", "exercises"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, root / folder)
+    settings = root / ".lab-settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
+           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"), "MPLBACKEND": INLINE_BACKEND}
+    command = [str(Path(sys.executable).with_name("jupyter")), "lab", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--ServerApp.root_dir={root}",
+               "--LabApp.default_url=/lab/tree/notebooks", f"--IdentityProvider.token={token}", "--no-browser"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    log = root.parent / "jupyter-lab.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_up(f"{base}/api/status?token={token}", proc, log)
+        yield Lab(base, token, root)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
