@@ -256,16 +256,35 @@ def expand_to_rows(table: pd.DataFrame, threshold: int | Mapping[str, int] = PRO
     return rows
 
 
-def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
-    """FPR, FNR, PPV and selection rate per race from fairlearn's MetricFrame on the expanded rows."""
-    from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate
+def _sk_fpr(y_true: Any, y_pred: Any) -> float:
+    """FPR with scikit-learn: 1 − recall of the negative class (specificity)."""
+    from sklearn.metrics import recall_score
+
+    return 1 - recall_score(y_true, y_pred, pos_label=0)
+
+
+def _sk_fnr(y_true: Any, y_pred: Any) -> float:
+    """FNR with scikit-learn: 1 − recall of the positive class."""
+    from sklearn.metrics import recall_score
+
+    return 1 - recall_score(y_true, y_pred, pos_label=1)
+
+
+def _sk_ppv(y_true: Any, y_pred: Any) -> float:
+    """PPV with scikit-learn: precision; undefined (NaN) when no one is flagged."""
     from sklearn.metrics import precision_score
+
+    return precision_score(y_true, y_pred, zero_division=np.nan)
+
+
+def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
+    """FPR, FNR, PPV and selection rate per race: fairlearn's MetricFrame with scikit-learn metrics on the
+    table expanded to one row per defendant."""
+    from fairlearn.metrics import MetricFrame, selection_rate
 
     rows = expand_to_rows(table, threshold)
     frame = MetricFrame(
-        metrics={"FPR": false_positive_rate, "FNR": false_negative_rate,
-                 "PPV": lambda y, p: precision_score(y, p, zero_division=np.nan),
-                 "selection rate": selection_rate},
+        metrics={"FPR": _sk_fpr, "FNR": _sk_fnr, "PPV": _sk_ppv, "selection rate": selection_rate},
         y_true=rows["y_true"], y_pred=rows["y_pred"], sensitive_features=rows["race"],
     )
     return frame.by_group.loc[list(GROUPS)]
