@@ -180,6 +180,17 @@ def test_annotation_tool_records_clicks_and_undo() -> None:
     assert len(tool.answers) == 4
 
 
+def test_annotation_tool_takes_label_numbers_from_the_keyboard() -> None:
+    tool = fs.AnnotationTool(fs.review_items(4, seed=0))
+    tool.keys.value = "2"
+    assert tool.answers == [fs.LABELS[1]] and tool.keys.value == ""
+    tool.keys.value = "x"  # not a label number: ignored, box cleared
+    tool.keys.value = "9"
+    assert tool.answers == [fs.LABELS[1]] and tool.keys.value == ""
+    tool.keys.value = "3"
+    assert tool.answers == [fs.LABELS[1], fs.LABELS[2]]
+
+
 def test_annotation_tool_kappa_is_scikit_learns() -> None:
     items = fs.review_items(12, seed=5)
     tool = fs.AnnotationTool(items, colleague_noise=0.5, seed=1)

@@ -273,8 +273,8 @@ def agreement_report(noise: float, n: int = 300, seed: int = 0, lang: str | None
 
 
 class AnnotationTool:
-    """A small annotation tool: shows one item at a time and a button per label; a click records the
-    label and moves on. When done, compares the learner with a simulated colleague (Cohen's kappa)."""
+    """A small annotation tool: shows one item at a time, a button per label and a box taking the label's
+    number from the keyboard; each choice records the label and moves on. When done, compares the learner with a simulated colleague (Cohen's kappa)."""
 
     def __init__(self, items: Sequence[tuple[str, str]], *, labels: Sequence[str] = LABELS,
                  colleague_noise: float = 0.2, seed: int = 0, lang: str | None = None) -> None:
@@ -288,8 +288,12 @@ class AnnotationTool:
             button.on_click(lambda _b, label=label: self.label(label))
         self.undo_button = w.Button(description=t("undo", "되돌리기", lang), icon="undo")
         self.undo_button.on_click(lambda _b: self.undo())
+        # Keyboard labelling with stock widgets: a text box sends every keystroke; a digit picks a label.
+        self.keys = w.Text(value="", continuous_update=True, layout=w.Layout(width="14em"),
+                           placeholder=t(f"or type 1-{len(self.labels)} here", f"또는 여기에 1-{len(self.labels)} 입력", lang))
+        self.keys.observe(self._typed, names="value")
         self.view = w.HTML(self.render())
-        self.widget = w.VBox([self.view, w.HBox([*self.buttons, self.undo_button])])
+        self.widget = w.VBox([self.view, w.HBox([*self.buttons, self.undo_button]), self.keys])
 
     @property
     def done(self) -> bool:
@@ -302,6 +306,14 @@ class AnnotationTool:
         if not self.done:
             self.answers.append(value)
         self.view.value = self.render()
+
+    def _typed(self, change: dict[str, Any]) -> None:
+        key = change["new"][-1:]
+        if not key:
+            return
+        if key.isdigit() and 1 <= int(key) <= len(self.labels):
+            self.label(self.labels[int(key) - 1])
+        self.keys.value = ""  # ready for the next key; other keys are ignored
 
     def undo(self) -> None:
         """Forget the last label."""
