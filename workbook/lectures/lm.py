@@ -324,23 +324,22 @@ def best_ngram_heldout(order: int = 2) -> tuple[float, float]:
 def training_report(context: int = 2, dim: int = 16, epochs: int = 60, lr: float = 0.02,
                     weight_decay: float = 1e-4) -> Any:
     """Widget: the neural LM's train and held-out loss per epoch, against the best add-k bigram and
-    trigram models' held-out loss."""
+    trigram models' held-out loss. Plot text is English: the plotting font has no Hangul."""
     import matplotlib.pyplot as plt
 
     _, history = corpus_neural_lm(context, dim, epochs, lr, weight_decay)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     steps = np.arange(1, epochs + 1)
-    ax.plot(steps, history["train"], label=t("neural LM, training", "신경망 LM, 학습"))
-    ax.plot(steps, history["heldout"], label=t("neural LM, held-out", "신경망 LM, 평가"))
+    ax.plot(steps, history["train"], label="neural LM, training")
+    ax.plot(steps, history["heldout"], label="neural LM, held-out")
     for order, style in ((2, "--"), (3, ":")):
         k, ngram = best_ngram_heldout(order)
-        ax.axhline(ngram, color="grey", ls=style, label=t(f"{order}-gram add-k={k:.3g}, held-out", f"{order}-gram add-k={k:.3g}, 평가"))
+        ax.axhline(ngram, color="grey", ls=style, label=f"{order}-gram add-k={k:.3g}, held-out")
     bigram = best_ngram_heldout(2)[1]
-    ax.set_xlabel(t("epoch (full batch)", "에폭 (전체 배치)"))
-    ax.set_ylabel(t("cross-entropy (nats/token)", "교차 엔트로피 (nats/토큰)"))
+    ax.set_xlabel("epoch (full batch)")
+    ax.set_ylabel("cross-entropy (nats/token)")
     final = history["heldout"][-1]
-    ax.set_title(t(f"held-out perplexity: neural {math.exp(final):.1f} vs bigram {math.exp(bigram):.1f}",
-                   f"평가 퍼플렉서티: 신경망 {math.exp(final):.1f} vs 바이그램 {math.exp(bigram):.1f}"), fontsize=10)
+    ax.set_title(f"held-out perplexity: neural {math.exp(final):.1f} vs bigram {math.exp(bigram):.1f}", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -359,7 +358,8 @@ def smoothing_curve(order: int = 2, unit: str = "word", grid: Sequence[float] | 
 
 
 def smoothing_report(k: float = 0.1, order: int = 2) -> Any:
-    """Widget: training vs held-out perplexity as add-k smoothing varies; the current k is marked."""
+    """Widget: training vs held-out perplexity as add-k smoothing varies; the current k is marked.
+    Plot text is English: the plotting font has no Hangul."""
     import matplotlib.pyplot as plt
 
     curve = smoothing_curve(order)
@@ -368,17 +368,15 @@ def smoothing_report(k: float = 0.1, order: int = 2) -> Any:
     at_train, at_heldout = model.perplexity(train, k), model.perplexity(heldout, k)
     unknown = sum(w not in model.vocab for s in heldout for w in s)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(curve["k"], curve["train"], marker=".", label=t("training sentences", "학습 문장"))
-    ax.plot(curve["k"], curve["heldout"], marker=".", label=t("held-out sentences", "평가 문장"))
+    ax.plot(curve["k"], curve["train"], marker=".", label="training sentences")
+    ax.plot(curve["k"], curve["heldout"], marker=".", label="held-out sentences")
     ax.scatter([k, k], [at_train, at_heldout], color="black", zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("add-k")
-    ax.set_ylabel(t("perplexity (log scale)", "퍼플렉서티 (로그 척도)"))
-    ax.set_title(t(f"{order}-gram, k = {k:g}: train {at_train:.1f}, held-out {at_heldout:.1f} "
-                   f"(V = {model.size}, {unknown} unknown held-out words)",
-                   f"{order}-gram, k = {k:g}: 학습 {at_train:.1f}, 평가 {at_heldout:.1f} "
-                   f"(V = {model.size}, 평가의 모르는 단어 {unknown}개)"), fontsize=9)
+    ax.set_ylabel("perplexity (log scale)")
+    ax.set_title(f"{order}-gram, k = {k:g}: train {at_train:.1f}, held-out {at_heldout:.1f} "
+                 f"(V = {model.size}, {unknown} unknown held-out tokens)", fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -395,10 +393,10 @@ def tokenizer_table(k: float = 0.1) -> Any:
         model = train_ngram(train, 2)
         nats = model.cross_entropy(heldout, k) * sum(len(s) + 1 for s in heldout)  # + 1: each </s>
         chars = sum(len(" ".join(s) if unit == "word" else "".join(s)) + 1 for s in heldout)
-        rows.append({t("tokens", "토큰 단위"): unit, "V": model.size,
-                     t("held-out tokens", "평가 토큰 수"): sum(len(s) + 1 for s in heldout),
-                     t("perplexity per token", "토큰당 퍼플렉서티"): model.perplexity(heldout, k),
-                     t("bits per character", "문자당 비트"): nats / chars / math.log(2)})
+        rows.append({"tokens": unit, "V": model.size,
+                     "held-out tokens": sum(len(s) + 1 for s in heldout),
+                     "perplexity per token": model.perplexity(heldout, k),
+                     "bits per character": nats / chars / math.log(2)})
     return pd.DataFrame(rows)
 
 
