@@ -38,6 +38,52 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
     click.echo(f"assign: {verb}")
 
 
+@main.command("grade")
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Results folder (created).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Submissions graded at once [default: cores].")
+@click.option("--timeout-cell", type=float, default=60.0, show_default=True, help="Seconds per cell; the cell is interrupted.")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per notebook; the kernel is killed.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=128), default=2048, show_default=True,
+              help="Address-space cap of each kernel, MB.")
+@click.option("--force", is_flag=True, help="Grade everything again, even unchanged submissions.")
+@click.option("--notebook", "notebooks", multiple=True, help="NN_topic to grade (repeatable) [default: those submitted].")
+@click.option("--keys", "keys_dir", type=click.Path(path_type=Path), default=Path("solutions/keys"), show_default=True)
+@click.option("--exercises", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True)
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True, help="Language of the feedback.")
+def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
+              force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str) -> None:
+    """Grade SUBMISSIONS into --out: grades.csv, summary.csv, results.json, report.html, feedback/.
+
+    \b
+    SUBMISSIONS may hold, mixed:
+      <student_id>/<NN_topic>.ipynb     one folder per student
+      <student_id>_<NN_topic>.ipynb     a flat folder
+      <student_id>.zip                  one archive per student, holding <NN_topic>.ipynb
+
+    Each notebook runs with papermill in a fresh kernel with grading=True and a per-student seed;
+    answers are judged in the grader's process against the answer key, never inside the kernel.
+    Rerunning grades only new or changed submissions. Kernels get no network, a private read-only
+    view of the file system and a memory cap where the OS allows it (root or user namespaces on
+    Linux); where it does not, the grader warns, runs them unboxed (memory cap only, via prlimit)
+    and records the isolation level in results.json.
+    """
+    from .grade import grade_all
+    from .keys import KeyFileError
+
+    try:
+        batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
+                          notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
+                          memory_mb=memory_mb, force=force, lang=lang, progress=True)
+    except (FileNotFoundError, ValueError, KeyFileError) as err:
+        raise click.ClickException(str(err)) from None
+    for warning in batch.isolation.get("warnings", []):
+        click.echo(f"warning: {warning}", err=True)
+    graded = batch.count("graded")
+    click.echo(f"grade: {len(batch.records)} submission(s): {graded} graded, {len(batch.records) - graded} not "
+               f"({batch.graded} run now, {batch.reused} reused); see {out / 'report.html'}")
+
+
 @main.command("handouts")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True)

@@ -1,0 +1,322 @@
+"""``workbook grade``: grade a folder of submissions safely, in parallel, resumably.
+
+For each (student, notebook): validate the file, check its locked cells against the release, run it
+with papermill in a boxed kernel (``workbook.sandbox``) with ``grading=True`` and a per-student
+``seed``, let the kernel export the declared answers as plain data (``workbook.export``), and judge
+them against the source key in the grader's process (``workbook.judge``). Each record is saved as soon
+as it is done (``workbook.gradebook``); feedback pages and the class report come from
+``workbook.report``. The pool is any ``concurrent.futures.Executor`` (a Dask client's executor too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import gradebook, keys
+from .assign import write_atomic
+from .submissions import InvalidSubmission, Submission, discover, read_notebook, submitted_notebooks
+
+GRADER_VERSION = "1"
+SUBMISSION_STATUSES = ("graded", "invalid", "missing", "duplicate", "timeout", "kernel_died", "kernel_error", "error")
+
+
+@dataclass(frozen=True)
+class Options:
+    """Limits for every submission's run (they are part of each record's hash)."""
+
+    timeout_cell: float = 60.0
+    timeout: float = 600.0
+    memory_mb: int = 2048
+    output_kb: int = 1000
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to grade one submission (picklable, no open files)."""
+
+    sub: Submission
+    key: dict[str, Any]
+    released: str
+    seed: int
+    digest: str
+    options: Options
+    isolation: Any
+    workroot: Path
+    hide: tuple[Path, ...]
+    out: Path
+
+
+@dataclass
+class Batch:
+    """What a call to :func:`grade_all` did."""
+
+    records: list[dict[str, Any]]
+    graded: int
+    reused: int
+    files: list[Path] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    isolation: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(r["status"] == status for r in self.records)
+
+
+def seed_for(student: str, notebook: str) -> int:
+    """The per-student seed injected as the ``seed`` parameter (stable across reruns)."""
+    return int(hashlib.sha256(f"{student}/{notebook}".encode()).hexdigest()[:8], 16) % 2**31
+
+
+def _record(task_or_sub: Submission, key: dict[str, Any], *, status: str, reason: str = "", digest: str = "",
+            seed: int = 0, lang: str = "en") -> dict[str, Any]:
+    """A record with no run: every question at 0 points with the submission's status."""
+    from .i18n import pick
+
+    questions = [{"qid": str(q), "title": pick(s.get("title"), lang), "status": status, "points": 0.0,
+                  "max_points": float(s["points"]), "message": reason, "hint": ""}
+                 for q, s in key["questions"].items()]
+    return {"student": task_or_sub.student, "notebook": task_or_sub.notebook, "origin": task_or_sub.origin,
+            "hash": digest, "status": status, "reason": reason, "seed": seed, "score": 0.0,
+            "max_score": sum(q["max_points"] for q in questions), "questions": questions, "tamper": [],
+            "cells": [], "seconds": 0.0, "feedback": None}
+
+
+def _prepare(nb: Any, plan: dict[str, Any], export_path: Path) -> tuple[Any, str]:
+    """The submission with the grader's prelude first and export cell last; returns it and the nonce."""
+    import nbformat
+
+    from .export import export_cells
+    from .report import GRADER_TAG
+
+    prelude, export, nonce = export_cells(plan, export_path)
+    for cell in nb.cells:  # a student's copy of a grader cell must not hide their own work
+        tags = cell.metadata.get("tags", [])
+        if GRADER_TAG in tags:
+            cell.metadata["tags"] = [t for t in tags if t != GRADER_TAG]
+    first = nbformat.v4.new_code_cell(prelude)
+    last = nbformat.v4.new_code_cell(export)
+    for cell in (first, last):
+        cell.metadata["tags"] = [GRADER_TAG]
+    nb.cells = [first, *nb.cells, last]
+    return nb, nonce
+
+
+def grade_submission(task: Task) -> dict[str, Any]:
+    """Grade one submission (runs in a worker process; never raises, never runs student code here)."""
+    sub, opts = task.sub, task.options
+    started = time.perf_counter()
+    home = task.workroot / secrets.token_hex(8)
+    try:
+        return _grade(task, home, started)
+    except Exception as err:  # the grader's own bug must cost one record, not the batch
+        where = traceback.extract_tb(err.__traceback__)[-1]
+        return _record(sub, task.key, status="error", digest=task.digest, seed=task.seed, lang=opts.lang,
+                       reason=f"grader error: {type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _grade(task: Task, home: Path, started: float) -> dict[str, Any]:
+    import nbformat
+
+    from . import judge, kernel_run, report, tamper
+    from .export import EXPORT_FILE, plan_of, read_answers
+    from .sandbox import Box
+
+    sub, opts, key = task.sub, task.options, task.key
+    released = nbformat.reads(task.released, as_version=4)
+    try:
+        nb = read_notebook(sub, released)
+    except InvalidSubmission as err:
+        return _record(sub, key, status="invalid", reason=str(err), digest=task.digest, seed=task.seed, lang=opts.lang)
+    changes = tamper.locked_changes(released, nb)
+    hidden = {str(q): judge.hidden_cases(s, task.seed) for q, s in key["questions"].items()}
+    for sub_dir in ("work", "export"):
+        (home / sub_dir).mkdir(parents=True)
+    _copy_tree(task.workroot / "mpl", home / "mpl")
+    export_path = home / "export" / EXPORT_FILE
+    nb, nonce = _prepare(nb, plan_of(key, hidden), export_path)
+    box = Box(home=home, cwd=home / "work", hide=task.hide, memory_mb=opts.memory_mb, isolation=task.isolation)
+    output = task.workroot / "private" / f"{home.name}.ipynb"
+    run = kernel_run.run(nb, box=box, output=output, parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
+                         timeout_cell=opts.timeout_cell, timeout=opts.timeout, output_cap=opts.output_kb * 1000)
+    answers = read_answers(export_path, nonce)
+    verdicts = [v.to_dict() for v in judge.judge(key, answers, seed=task.seed, hidden=hidden, lang=opts.lang)]
+    status = "graded" if run.status == "completed" else run.status
+    reason = run.message
+    if status == "graded" and answers is None:
+        reason = "the answers could not be exported (the export cell failed or was subverted)"
+    record = {
+        "student": sub.student, "notebook": sub.notebook, "origin": sub.origin, "hash": task.digest,
+        "status": status, "reason": reason, "seed": task.seed,
+        "score": round(sum(v["points"] for v in verdicts), 4),
+        "max_score": sum(v["max_points"] for v in verdicts), "questions": verdicts, "tamper": changes,
+        "cells": [c for c in run.cells if c["index"] not in (0, len(run.nb.cells) - 1)],
+        "seconds": round(sum(c["seconds"] for c in run.cells), 3),
+        "wall": round(time.perf_counter() - started, 3), "feedback": None,
+    }
+    page = Path("feedback") / gradebook.safe_name(sub.student) / f"{sub.notebook}.html"
+    write_atomic(task.out / page, report.feedback_html(run.nb, record, key["prefix"]))
+    record["feedback"] = str(page)
+    output.unlink(missing_ok=True)
+    return record
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        target.mkdir(parents=True)
+
+
+def _warm_worker() -> None:
+    """Import the heavy libraries once per worker process, not once per submission."""
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+    from jupyter_client.manager import AsyncKernelManager  # noqa: F401
+
+    from . import judge, kernel_run, report  # noqa: F401
+
+    report._exporter()  # loading the HTML templates costs a second: pay it before the first submission
+
+
+def _prepare_workroot(isolation: Any) -> Path:
+    """The batch's private folder (under /tmp, which every boxed kernel sees replaced by its own)."""
+    workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir="/tmp" if isolation.level == "full" else None))
+    (workroot / "private").mkdir()
+    # a warm matplotlib font cache to copy into each box: building it costs seconds per kernel
+    env = {**os.environ, "MPLCONFIGDIR": str(workroot / "mpl"), "MPLBACKEND": "Agg"}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True, timeout=300)
+    return workroot
+
+
+def _load_keys(keys_dir: Path, exercises: Path) -> dict[str, tuple[dict[str, Any], str, str]]:
+    """notebook -> (source key, key hash, released notebook text) for every notebook with both."""
+    found = {}
+    for path in sorted(Path(keys_dir).glob("*.yml")):
+        key = keys.load_source(path)
+        release = Path(exercises) / f"{key['notebook']}.ipynb"
+        if release.exists():
+            found[key["notebook"]] = (key, hashlib.sha256(path.read_bytes()).hexdigest(), release.read_text(encoding="utf-8"))
+    return found
+
+
+def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/keys"),
+              exercises: Path = Path("exercises"), notebooks: list[str] | None = None, jobs: int | None = None,
+              timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 1000,
+              force: bool = False, lang: str = "en", executor: Executor | None = None,
+              progress: bool = False) -> Batch:
+    """Grade every submission under ``submissions`` into ``out`` (see the module docstring).
+
+    ``notebooks`` defaults to those with a key and a release that some file claims. Raises
+    FileNotFoundError for a missing folder and ValueError when there is nothing to grade against.
+    """
+    from .sandbox import probe, visible_hides
+
+    out = Path(out)
+    available = _load_keys(keys_dir, exercises)
+    if not available:
+        raise ValueError(f"{keys_dir}: no answer key with a released notebook in {exercises}")
+    wanted = notebooks or submitted_notebooks(submissions, sorted(available))
+    unknown = [n for n in wanted if n not in available]
+    if unknown:
+        raise ValueError(f"no key or release for notebook(s): {', '.join(unknown)}")
+    found, ignored = discover(Path(submissions), wanted)
+    options = Options(timeout_cell, timeout, memory_mb, output_kb, lang)
+    isolation = probe(memory_mb)
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    tasks: list[Task] = []
+    reused = 0
+    workroot = _prepare_workroot(isolation)
+    hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[workroot])
+    for sub in found:
+        key, key_hash, released = available[sub.notebook]
+        seed = seed_for(sub.student, sub.notebook)
+        digest = hashlib.sha256(json.dumps([GRADER_VERSION, sub.problem, sub.reason, sub.digest, key_hash,
+                                            hashlib.sha256(released.encode()).hexdigest(), asdict(options), seed])
+                                .encode()).hexdigest()
+        old = None if force else gradebook.read_record(out, sub.student, sub.notebook)
+        if old is not None and old.get("hash") == digest and old.get("status") != "error":
+            records[(sub.student, sub.notebook)] = old
+            reused += 1
+        elif sub.problem:
+            records[(sub.student, sub.notebook)] = _record(sub, key, status=sub.problem, reason=sub.reason,
+                                                           digest=digest, seed=seed, lang=lang)
+            gradebook.write_record(out, records[(sub.student, sub.notebook)])
+        else:
+            tasks.append(Task(sub, key, released, seed, digest, options, isolation, workroot, hide, out))
+    try:
+        _run_tasks(tasks, records, out, executor, jobs, progress)
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+    ordered = [records[k] for k in sorted(records)]
+    meta = {"generated_by": f"workbook grade {GRADER_VERSION}", "options": asdict(options),
+            "isolation": isolation.to_dict(), "notebooks": wanted, "ignored_files": ignored}
+    from .report import class_report
+
+    files = gradebook.write_gradebook(out, ordered, wanted, meta)
+    write_atomic(out / "report.html", class_report(ordered, meta))
+    return Batch(records=ordered, graded=len(tasks), reused=reused, files=[*files, out / "report.html"],
+                 ignored=ignored, isolation=isolation.to_dict())
+
+
+def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]], out: Path,
+               executor: Executor | None, jobs: int | None, progress: bool) -> None:
+    """Grade ``tasks`` on the executor, saving each record the moment it arrives. A pool that breaks
+    (a worker killed from outside) is rebuilt; a task caught in two breaks is recorded as an error."""
+    from tqdm import tqdm
+
+    if not tasks:
+        return
+    own = executor is None
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    attempts: dict[int, int] = {}
+    pending = list(range(len(tasks)))
+    failures = 0
+    bar = tqdm(total=len(tasks), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
+    while pending:
+        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=_warm_worker)
+        futures: dict[Future[dict[str, Any]], int] = {pool.submit(grade_submission, tasks[i]): i for i in pending}
+        pending = []
+        try:
+            for future in as_completed(futures):
+                index = futures[future]
+                task = tasks[index]
+                try:
+                    record = future.result()
+                except BrokenProcessPool:
+                    attempts[index] = attempts.get(index, 0) + 1
+                    if own and attempts[index] < 2:
+                        pending.append(index)
+                        continue
+                    record = _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed,
+                                     reason="the grading worker process died while grading this submission")
+                except Exception as err:  # e.g. a remote executor's failure: one record, not the batch
+                    record = _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed,
+                                     reason=f"grader error: {type(err).__name__}: {err}")
+                records[(task.sub.student, task.sub.notebook)] = record
+                gradebook.write_record(out, record)
+                failures += record["status"] != "graded"
+                bar.update(1)
+                bar.set_postfix(failed=failures)
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+    bar.close()

@@ -1,0 +1,169 @@
+"""Verdicts: compare exported answers (plain data) with the source answer key, in the grader's process.
+
+Nothing here runs student code. Reference functions (the field's library) and property checkers run
+on the key's own arguments and on the plain values the student's kernel exported.
+
+Per-student variants: a function question may add ``hidden_from_seed: module:function`` (called with
+the student's seed, returns more hidden cases ``[{"args": [...]}, ...]``; needs ``reference``), and a
+value question may give ``answer_from_seed: module:function`` (called with the seed, returns the
+expected answer) when the notebook derives its data from ``seed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from . import keys
+from .i18n import pick
+from .normalize import NotCanonical, agree
+
+ANSWER_FORMS = ("value", "outputs", "missing", "unserialisable", "not_callable")  # see workbook.export
+STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error")
+
+
+@dataclass
+class Verdict:
+    """One question's grade."""
+
+    qid: str
+    title: str
+    status: str
+    points: float
+    max_points: float
+    message: str = ""
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def hidden_cases(spec: dict[str, Any], seed: int) -> list[dict[str, Any]]:
+    """The grading-only cases of a question: the key's ``hidden`` plus those made from the seed."""
+    cases = list(spec.get("hidden") or [])
+    if spec.get("hidden_from_seed"):
+        cases += [{"args": c["args"], "kwargs": c.get("kwargs", {})} for c in keys.resolve(spec["hidden_from_seed"])(seed)]
+    return cases
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _score(spec: dict[str, Any], fraction: float) -> float:
+    return round(float(spec["points"]) * fraction, 4)
+
+
+def _status(fraction: float) -> str:
+    return "passed" if fraction >= 1 else "partial" if fraction > 0 else "failed"
+
+
+def _judge_value(spec: dict[str, Any], value: Any, seed: int) -> tuple[float, str]:
+    rule = keys.rule_of(spec)
+    want = keys.resolve(spec["answer_from_seed"])(seed) if spec.get("answer_from_seed") else spec["answer"]
+    if agree(value, want, rule):
+        return 1.0, ""
+    if spec.get("partial") and isinstance(want, (dict, list)):
+        expected = {str(k): v for k, v in (want.items() if isinstance(want, dict) else enumerate(want))}
+        given = value if isinstance(value, dict) else dict(enumerate(value)) if isinstance(value, list) else {}
+        given = {str(k): v for k, v in given.items()}
+        right = [k for k, v in expected.items() if k in given and agree(given[k], v, rule)]
+        wrong = [k for k in expected if k not in right]
+        return len(right) / len(expected), f"{len(right)} of {len(expected)} items right; check again: {', '.join(wrong)}"
+    return 0.0, "the answer does not match"
+
+
+def _expected(spec: dict[str, Any], case: dict[str, Any]) -> Any:
+    if "expect" in case:
+        return case["expect"]
+    return keys.resolve(spec["reference"])(*case["args"], **case.get("kwargs", {}))
+
+
+def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> tuple[float, str]:
+    public = list(spec.get("cases") or [])
+    cases = public + hidden
+    if len(outputs) != len(cases):
+        return 0.0, f"expected {len(cases)} exported outputs, found {len(outputs)}"
+    if all("missing" in out for out in outputs):
+        raise _NotAttempted()
+    right, hidden_right, first_problem = 0, 0, ""
+    rule = keys.rule_of(spec)
+    for index, (case, out) in enumerate(zip(cases, outputs)):
+        ok = "value" in out and agree(out["value"], _expected(spec, case), rule)
+        right += ok
+        hidden_right += ok and index >= len(public)
+        if not ok and not first_problem and index < len(public):  # hidden inputs are never shown
+            args = ", ".join(_short(a, 30) for a in case["args"])
+            got = out.get("error") or (f"returned {_short(out['value'])}" if "value" in out else next(iter(out.values())))
+            first_problem = f"for input {args}: {got}"
+    message = f"{right} of {len(cases)} cases pass ({hidden_right} of {len(hidden)} hidden)"
+    return right / len(cases), message + (f"; {first_problem}" if first_problem else "")
+
+
+def _judge_property(spec: dict[str, Any], answer: dict[str, Any], lang: str) -> tuple[float, str]:
+    if "outputs" in answer:
+        if all("missing" in out for out in answer["outputs"]):
+            raise _NotAttempted()
+        broken = [out for out in answer["outputs"] if "value" not in out]
+        if broken:
+            first = broken[0]
+            return 0.0, str(first.get("error") or next(iter(first.values())))
+        value: Any = [out["value"] for out in answer["outputs"]]
+    else:
+        value = answer["value"]
+    problems = keys.resolve(spec["checker"])(value, lang=lang)
+    return (0.0, "; ".join(map(str, problems))) if problems else (1.0, "")
+
+
+class _NotAttempted(Exception):
+    """The answer is still the placeholder."""
+
+
+def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, *, seed: int,
+                   hidden: list[dict[str, Any]], lang: str = "en") -> Verdict:
+    """The verdict for one question from its exported ``answer`` (see ``workbook.export``)."""
+    verdict = Verdict(qid=qid, title=pick(spec.get("title"), lang), status="failed", points=0.0,
+                      max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang))
+    if answer is None:
+        verdict.status, verdict.message = "missing", "no answer was exported (the notebook did not finish)"
+        return verdict
+    if not isinstance(answer, dict) or not set(answer) & set(ANSWER_FORMS):
+        verdict.message = "the exported answer is malformed (was the export tampered with?)"
+        return verdict
+    if "missing" in answer:
+        named = str(answer["missing"]).startswith("no variable")
+        verdict.status = "missing" if named else "not_attempted"
+        verdict.message = f"{answer['missing']} (renamed or deleted?)" if named else "not attempted"
+        return verdict
+    if "unserialisable" in answer:
+        verdict.message = f"an answer of type {answer['unserialisable']} cannot be graded"
+        return verdict
+    if "not_callable" in answer:
+        verdict.message = f"expected a function, found {answer['not_callable']}"
+        return verdict
+    try:
+        if spec["kind"] == "function":
+            fraction, message = _judge_function(spec, answer.get("outputs", []), hidden)
+        elif spec["kind"] == "property":
+            fraction, message = _judge_property(spec, answer, lang)
+        else:
+            fraction, message = _judge_value(spec, answer.get("value"), seed)
+    except _NotAttempted:
+        verdict.status, verdict.message = "not_attempted", "not attempted"
+        return verdict
+    except NotCanonical as err:
+        fraction, message = 0.0, f"the answer cannot be graded: {err}"
+    except Exception as err:  # a broken reference or checker is the key's fault: say so, grade the rest
+        verdict.status, verdict.message = "error", f"grader could not judge this question: {type(err).__name__}: {err}"
+        return verdict
+    verdict.status, verdict.points, verdict.message = _status(fraction), _score(spec, fraction), message
+    return verdict
+
+
+def judge(key: dict[str, Any], answers: dict[str, Any] | None, *, seed: int,
+          hidden: dict[str, list[dict[str, Any]]], lang: str = "en") -> list[Verdict]:
+    """Verdicts for every question of ``key``; ``answers`` is None when nothing was exported."""
+    return [judge_question(str(qid), spec, (answers or {}).get(str(qid)), seed=seed,
+                           hidden=hidden.get(str(qid), []), lang=lang)
+            for qid, spec in key["questions"].items()]
