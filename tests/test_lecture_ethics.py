@@ -151,8 +151,8 @@ def test_mechanism_quiz_refuses_bad_input() -> None:
 
 
 @pytest.mark.parametrize("threshold", [1, 5, 10])
-def test_compas_explorer_draws_the_counts_and_rates(table: pd.DataFrame, threshold: int) -> None:
-    fig = eth.compas_explorer(threshold)
+def test_compas_figure_draws_the_counts_and_rates(table: pd.DataFrame, threshold: int) -> None:
+    fig = eth.compas_figure(threshold)
     black, white, bars = fig.axes
     counts = eth.confusion_counts(table, threshold)
     for ax, race in ((black, "Black"), (white, "White")):
@@ -163,6 +163,15 @@ def test_compas_explorer_draws_the_counts_and_rates(table: pd.DataFrame, thresho
     rates = eth.group_rates(table, threshold)[["FPR", "FNR", "PPV", "selection rate"]]
     assert heights == pytest.approx(rates.loc["Black"].tolist() + rates.loc["White"].tolist())
     assert f"≥ {threshold}" in bars.get_title()
+
+
+def test_compas_explorer_shows_the_rates_as_text_and_the_figure_inline() -> None:
+    shown = eth.compas_explorer(5).data
+    for figure in ("44.85 %", "23.45 %", "27.99 %", "47.72 %"):
+        assert figure in shown
+    assert "FPR" in shown and "selection rate" in shown
+    assert "<img src='data:image/png;base64," in shown and "alt='Confusion matrices" in shown
+    assert "24.90 %" in eth.compas_explorer(7).data  # Black FPR at threshold 7: 447 / 1795
 
 
 @pytest.mark.parametrize("threshold", range(1, 11))

@@ -291,7 +291,7 @@ def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PR
 
 
 @_hangul_figure
-def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
+def compas_figure(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
     """A figure for one threshold: each race's confusion matrix, and FPR, FNR, PPV, selection rate side by side."""
     from matplotlib.figure import Figure
 
@@ -320,6 +320,28 @@ def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
     axes[2].legend(loc="upper right")
     axes[2].set_title(_ft(f"high risk = decile ≥ {threshold}", f"고위험 = 점수 ≥ {threshold}"))
     return fig
+
+
+def figure_html(fig: Any, alt: str) -> str:
+    """An ``<img>`` holding ``fig`` as an inline PNG (no file, no network), described by ``alt``."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' style='max-width:100%'>"
+
+
+def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
+    """HTML for one threshold: the rates per race as a table (in percent) above :func:`compas_figure`."""
+    from IPython.display import HTML
+
+    rates = group_rates(load_compas(), threshold)[["FPR", "FNR", "PPV", "selection rate"]]
+    shown = (rates * 100).round(2).to_html(float_format=lambda v: f"{v:.2f} %", border=0)
+    alt = t(f"Confusion matrices and error rates per race at threshold {threshold}",
+            f"임계값 {threshold}에서 인종별 혼동 행렬과 오류율")
+    return HTML(shown + figure_html(compas_figure(threshold), alt))
 
 
 def check_compas_by_hand(value: Any, lang: str = "en") -> list[str]:
