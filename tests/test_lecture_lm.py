@@ -60,6 +60,20 @@ def test_missing_corpus_names_the_file(tmp_path: Path) -> None:
         lm.load_corpus(tmp_path / "missing.tsv")
 
 
+def test_corpus_has_a_provenance_line() -> None:
+    readme = (ROOT / "workbook" / "data" / "README.md").read_text(encoding="utf-8")
+    line = next(line for line in readme.splitlines() if "`lm_corpus.tsv`" in line)
+    assert str(len(lm.load_corpus())) in line and "written for this course" in line
+
+
+def test_vocabulary_stats_per_language() -> None:
+    table = lm.vocabulary_stats()
+    assert list(table.iloc[:, 0]) == ["en", "ko"]
+    types_per_100 = table.columns[3]
+    assert table.iloc[1][types_per_100] > table.iloc[0][types_per_100]  # Korean: more word forms
+    assert table.iloc[:, 4].between(0, 1).all()
+
+
 def test_tokenize_words_and_characters() -> None:
     assert lm.tokenize("The Sun  is bright") == ["the", "sun", "is", "bright"]
     assert lm.tokenize("햇살이 좋다", "char") == ["햇", "살", "이", lm.SPACE, "좋", "다"]

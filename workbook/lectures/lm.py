@@ -151,6 +151,23 @@ def corpus_tokens(unit: str = "word", lang: str | None = None) -> tuple[list[lis
     return [tokenize(s.text, unit) for s in train], [tokenize(s.text, unit) for s in heldout]
 
 
+def vocabulary_stats() -> Any:
+    """Per language of the shipped corpus: word tokens, word types, and the share of held-out words never
+    seen in training (Korean's particles and endings make many more word forms)."""
+    import pandas as pd
+
+    rows = []
+    for lang in LANGS:
+        train, heldout = corpus_tokens("word", lang)
+        seen = {w for s in train for w in s}
+        held = [w for s in heldout for w in s]
+        rows.append({t("language", "언어"): lang, t("training tokens", "학습 토큰"): sum(map(len, train)),
+                     t("word types", "단어 종류"): len(seen),
+                     t("types per 100 tokens", "100토큰당 종류"): 100 * len(seen) / sum(map(len, train)),
+                     t("unseen held-out words", "평가의 처음 보는 단어"): sum(w not in seen for w in held) / len(held)})
+    return pd.DataFrame(rows)
+
+
 @functools.lru_cache(maxsize=None)
 def corpus_ngram(order: int = 2, unit: str = "word") -> NGramLM:
     """The n-gram model of the shipped corpus's training part (both languages)."""
