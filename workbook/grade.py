@@ -196,9 +196,24 @@ def _warm_worker() -> None:
     report._exporter()  # loading the HTML templates costs a second: pay it before the first submission
 
 
+def _owner_alive(workroot: Path) -> bool:
+    if not (workroot / "owner.pid").exists():  # just created by another grader, or very old
+        return time.time() - workroot.stat().st_mtime < 3600
+    try:
+        os.kill(int((workroot / "owner.pid").read_text()), 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _prepare_workroot(isolation: Any) -> Path:
     """The batch's private folder (under /tmp, which every boxed kernel sees replaced by its own)."""
-    workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir="/tmp" if isolation.level == "full" else None))
+    parent = Path("/tmp" if isolation.level == "full" else tempfile.gettempdir())
+    for stale in parent.glob("wb-grade-*"):  # left by a grader killed with SIGKILL
+        if not _owner_alive(stale):
+            shutil.rmtree(stale, ignore_errors=True)
+    workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir=parent))
+    (workroot / "owner.pid").write_text(str(os.getpid()))
     (workroot / "private").mkdir()
     # a warm matplotlib font cache to copy into each box: building it costs seconds per kernel
     env = {**os.environ, "MPLCONFIGDIR": str(workroot / "mpl"), "MPLBACKEND": "Agg"}
@@ -238,7 +253,7 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     if unknown:
         raise ValueError(f"no key or release for notebook(s): {', '.join(unknown)}")
     found, ignored = discover(Path(submissions), wanted)
-    options = Options(timeout_cell, timeout, memory_mb, output_kb, lang)
+    options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang)  # stable hash
     isolation = probe(memory_mb)
     records: dict[tuple[str, str], dict[str, Any]] = {}
     tasks: list[Task] = []
