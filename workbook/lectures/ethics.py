@@ -1,6 +1,7 @@
 """Lecture 2 — AI ethics: the plain functions behind its widgets, data loader and property checker.
 
-Covers the COMPAS counts (ProPublica, 2016) and their error rates per group, Chouldechova's identity,
+Covers a quiz on the five ways bias enters (Barocas & Selbst), the COMPAS counts (ProPublica, 2016)
+and their error rates per group (checked against fairlearn), Chouldechova's identity,
 group-specific thresholds, rotating contact-tracing tokens, the Laplace mechanism, k-anonymity, and
 the energy and CO₂ of training a model. Every widget function returns something displayable and takes
 plain values, so tests call it without a browser.
@@ -26,7 +27,6 @@ COMPAS_COLUMNS = ("race", "decile", "two_year_recid", "defendants")
 GROUPS = ("Black", "White")
 DECILES = tuple(range(1, 11))
 PROPUBLICA_THRESHOLD = 5  # decile >= 5 is "Medium" or "High" risk, ProPublica's positive prediction
-RATE_COLUMNS = ("FPR", "FNR", "PPV", "selection rate", "base rate")
 
 # Barocas & Selbst (2016), "Big Data's Disparate Impact": five ways bias enters a model.
 MECHANISMS: dict[str, dict[str, str]] = {
