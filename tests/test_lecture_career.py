@@ -430,3 +430,17 @@ def test_learner_key_holds_no_answer_in_the_clear() -> None:
     assert "hidden" not in text
 
 
+
+
+def test_solution_suggest_agrees_with_every_case_hidden_ones_included() -> None:
+    """The notebook test runs the public cases; the hidden ones only meet the solution here."""
+    import nbformat
+
+    solution = nbformat.read(ROOT / "solutions" / "03_career_building.ipynb", as_version=4)
+    namespace: dict = {}
+    exec(next(c.source for c in solution.cells if c.source.startswith("def suggest(")), namespace)
+    q5 = keys.load_source(SOURCE_KEY)["questions"]["q5"]
+    for case in q5["cases"] + q5["hidden"]:
+        assert namespace["suggest"](*case["args"]) == case["expect"], case["args"]
+    with pytest.raises(ValueError, match="track"):
+        namespace["suggest"]({"track": "sales"})
