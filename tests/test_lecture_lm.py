@@ -273,7 +273,7 @@ def test_ngram_overlap_flags_copied_sentences() -> None:
 
 WIDGETS = [
     (lm.chain_rule_report, lm.chain_rule_controls, "k", 1.0),
-    (lm.training_report, lm.training_controls, "epochs", 20),
+    (lm.training_report, lm.training_controls, "lr", 0.05),
     (lm.smoothing_report, lm.smoothing_controls, "order", 3),
     (lm.sampling_report, lm.sampling_controls, "temperature", 0.5),
     (lm.metrics_report, lm.metrics_controls, "hypothesis", "오늘은 날씨가 좋다"),
@@ -310,6 +310,23 @@ def test_widget_renders_at_default_and_refreshes_on_a_trait_change(fn, controls,
         assert results[0].axes[0].get_title() != results[1].axes[0].get_title()
     else:
         assert str(getattr(results[0], "data", results[0])) != str(getattr(results[1], "data", results[1]))
+
+
+def test_training_replay_follows_the_epochs_slider_and_draws_a_prefix(monkeypatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    figures = []
+    controls = lm.training_controls()
+    live(lambda **values: figures.append(lm.training_report(**values)) or figures[-1], controls)
+    controls["shown"].value = 10  # what one tick of the ▶ button does
+    assert len(figures[-1].axes[0].lines[0].get_xdata()) == 10
+    controls["epochs"].value = 30
+    assert (controls["shown"].max, controls["shown"].value) == (30, 30)
+    assert len(figures[-1].axes[0].lines[0].get_xdata()) == 30
+    assert figures[-1].axes[0].get_title().startswith("epoch 30/30")
 
 
 def test_handout_mode_shows_static_default_output(monkeypatch) -> None:

@@ -339,25 +339,29 @@ def best_ngram_heldout(order: int = 2) -> tuple[float, float]:
 
 
 def training_report(context: int = 2, dim: int = 16, epochs: int = 60, lr: float = 0.02,
-                    weight_decay: float = 1e-4) -> Any:
-    """Widget: the neural LM's train and held-out loss per epoch, against the best add-k bigram and
-    trigram models' held-out loss. Plot text is English: the plotting font has no Hangul."""
+                    weight_decay: float = 1e-4, shown: int = 60) -> Any:
+    """Widget: the neural LM's train and held-out loss over the first ``shown`` epochs (of ``epochs``),
+    against the best add-k bigram and trigram models' held-out loss. Plot text is English: the
+    plotting font has no Hangul."""
     import matplotlib.pyplot as plt
 
     _, history = corpus_neural_lm(context, dim, epochs, lr, weight_decay)
+    shown = max(1, min(shown, epochs))
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    steps = np.arange(1, epochs + 1)
-    ax.plot(steps, history["train"], label="neural LM, training")
-    ax.plot(steps, history["heldout"], label="neural LM, held-out")
+    steps = np.arange(1, shown + 1)
+    ax.plot(steps, history["train"][:shown], label="neural LM, training")
+    ax.plot(steps, history["heldout"][:shown], label="neural LM, held-out")
     for order, style in ((2, "--"), (3, ":")):
         k, ngram = best_ngram_heldout(order)
         ax.axhline(ngram, color="grey", ls=style, label=f"{order}-gram add-k={k:.3g}, held-out")
-    bigram = best_ngram_heldout(2)[1]
+    ax.set_xlim(0, epochs + 1)
+    ax.set_ylim(0, max(history["train"][0], history["heldout"][0]) * 1.05)
     ax.set_xlabel("epoch (full batch)")
     ax.set_ylabel("cross-entropy (nats/token)")
-    final = history["heldout"][-1]
-    ax.set_title(f"held-out perplexity: neural {math.exp(final):.1f} vs bigram {math.exp(bigram):.1f}", fontsize=10)
-    ax.legend(fontsize=8)
+    now = history["heldout"][shown - 1]
+    ax.set_title(f"epoch {shown}/{epochs}: held-out perplexity neural {math.exp(now):.1f} "
+                 f"vs bigram {math.exp(best_ngram_heldout(2)[1]):.1f}", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -585,15 +589,28 @@ def chain_rule_controls() -> dict[str, Any]:
 
 
 def training_controls() -> dict[str, Any]:
-    """Controls for :func:`training_report`."""
+    """Controls for :func:`training_report`; the ▶ button replays the loss curve epoch by epoch (the
+    model is trained once, cached, so each frame only redraws)."""
     import ipywidgets as w
 
-    return {"context": w.IntSlider(value=2, min=1, max=3, description=t("context", "문맥 길이")),
-            "dim": w.IntSlider(value=16, min=2, max=48, step=2, description=t("emb. dim", "임베딩 차원")),
-            "epochs": w.IntSlider(value=60, min=10, max=200, step=10, description=t("epochs", "에폭")),
-            "lr": w.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description=t("learn. rate", "학습률")),
-            "weight_decay": w.FloatLogSlider(value=1e-4, base=10, min=-4, max=-1, step=0.25,
-                                             description=t("wt. decay", "가중치 감쇠"))}
+    controls = {
+        "context": w.IntSlider(value=2, min=1, max=3, description=t("context", "문맥 길이")),
+        "dim": w.IntSlider(value=16, min=2, max=48, step=2, description=t("emb. dim", "임베딩 차원")),
+        "epochs": w.IntSlider(value=60, min=10, max=200, step=10, description=t("epochs", "에폭")),
+        "lr": w.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description=t("learn. rate", "학습률")),
+        "weight_decay": w.FloatLogSlider(value=1e-4, base=10, min=-4, max=-1, step=0.25,
+                                         description=t("wt. decay", "가중치 감쇠")),
+        "shown": w.Play(value=60, min=1, max=60, step=2, interval=60, description=t("replay", "다시 보기")),
+    }
+
+    def follow_epochs(change: dict[str, Any]) -> None:
+        # A new run is shown whole; ▶ then replays it from epoch 1.
+        play = controls["shown"]
+        play.max = change["new"]
+        play.value = change["new"]
+
+    controls["epochs"].observe(follow_epochs, names="value")
+    return controls
 
 
 def smoothing_controls() -> dict[str, Any]:
