@@ -166,8 +166,8 @@ class PipelineSorter:
         self.dropdowns: dict[str, Any] = {}
         for key, value in answers.items():
             dropdown = w.Dropdown(options=options, value=value if value in stages else None,
-                                  description=key, style={"description_width": "24em"},
-                                  layout=w.Layout(width="40em"))
+                                  description=key, style={"description_width": "32em"},
+                                  layout=w.Layout(width="46em"))
             dropdown.observe(self._changed, names="value")
             self.dropdowns[key] = dropdown
         self.output = w.Output()
