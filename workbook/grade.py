@@ -42,7 +42,7 @@ class Options:
     timeout_cell: float = 60.0
     timeout: float = 600.0
     memory_mb: int = 2048
-    output_kb: int = 1000
+    output_kb: int = 5000
     lang: str = "en"
 
 
@@ -234,7 +234,7 @@ def _load_keys(keys_dir: Path, exercises: Path) -> dict[str, tuple[dict[str, Any
 
 def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/keys"),
               exercises: Path = Path("exercises"), notebooks: list[str] | None = None, jobs: int | None = None,
-              timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 1000,
+              timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 5000,
               force: bool = False, lang: str = "en", executor: Executor | None = None,
               progress: bool = False) -> Batch:
     """Grade every submission under ``submissions`` into ``out`` (see the module docstring).

@@ -1,0 +1,157 @@
+"""The grader's parts without a kernel: discovery, validation, tamper detection, export file, verdicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbook import judge, keys
+from workbook.export import export_cells, plan_of, read_answers
+from workbook.gradebook import safe_name
+from workbook.submissions import InvalidSubmission, Submission, discover, read_notebook
+from workbook.tamper import locked_changes
+
+FIXTURES = Path(__file__).parent / "fixtures" / "grade"
+KEY = keys.load_source(FIXTURES / "solutions" / "keys" / "90_gradefix.yml")
+NB = "90_gradefix"
+
+
+@pytest.fixture(autouse=True)
+def _fixture_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(FIXTURES))
+
+
+def _released() -> nbformat.NotebookNode:
+    from workbook.assign import make_exercise
+
+    return make_exercise(nbformat.read(FIXTURES / "solutions" / f"{NB}.ipynb", as_version=4), f"{NB}.ipynb")
+
+
+def test_discover_mixed_layouts(tmp_path: Path) -> None:
+    text = nbformat.writes(_released())
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "ann" / f"{NB}.ipynb").write_text(text)
+    (tmp_path / f"bob_smith_{NB}.ipynb").write_text(text)
+    with zipfile.ZipFile(tmp_path / "cho.zip", "w") as archive:
+        archive.writestr(f"hw/{NB}.ipynb", text)
+        archive.writestr(f"__MACOSX/hw/._{NB}.ipynb", "junk")
+    (tmp_path / "dan").mkdir()
+    (tmp_path / "dan" / f"{NB}.ipynb").write_text(text)
+    (tmp_path / f"dan_{NB}.ipynb").write_text(text)  # a second copy in another layout
+    (tmp_path / "eve").mkdir()
+    (tmp_path / "broken.zip").write_text("not a zip")
+    (tmp_path / "notes.txt").write_text("hello")
+    found, ignored = discover(tmp_path, [NB])
+    status = {s.student: s.problem or "ok" for s in found}
+    assert status == {"ann": "ok", "bob_smith": "ok", "cho": "ok", "dan": "duplicate", "eve": "missing",
+                      "broken": "invalid"}
+    assert ignored == ["notes.txt"]
+    assert next(s for s in found if s.student == "cho").origin == f"cho.zip:hw/{NB}.ipynb"
+
+
+def test_discover_rejects_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="submissions folder not found"):
+        discover(tmp_path / "nope", [NB])
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x89PNG\r\n", "not UTF-8"),
+    (b"{\"cells\": ", "not JSON"),
+    (b"[1, 2]", "no list of cells"),
+    (json.dumps({"nbformat": 3, "cells": []}).encode(), "format 3 is not supported"),
+    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "bogus"}]}).encode(),
+     "not a valid notebook"),
+])
+def test_invalid_files_get_a_one_line_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(InvalidSubmission, match=reason) as err:
+        read_notebook(Submission("s", NB, f"s/{NB}.ipynb", data), _released())
+    assert "\n" not in str(err.value) and str(err.value).startswith(f"s/{NB}.ipynb: ")
+
+
+def test_a_copy_without_metadata_is_recognised_by_its_locked_cells() -> None:
+    released = _released()
+    copy = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.source) for c in released.cells if c.cell_type == "code"])
+    assert read_notebook(Submission("s", NB, "x", nbformat.writes(copy).encode()), released)
+    stranger = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    with pytest.raises(InvalidSubmission, match="does not look like"):
+        read_notebook(Submission("s", NB, "x", nbformat.writes(stranger).encode()), released)
+
+
+def test_tamper_finds_changed_and_deleted_locked_cells_but_not_moves() -> None:
+    released = _released()
+    nb = nbformat.reads(nbformat.writes(released), as_version=4)
+    assert locked_changes(released, nb) == []
+    nb.cells.reverse()  # moved, content intact
+    assert locked_changes(released, nb) == []
+    nb.cells = [c for c in nb.cells if c.get("id") != "q1-check"]
+    next(c for c in nb.cells if c.get("id") == "imports").source += "\nimport os"
+    changes = locked_changes(released, nb)
+    assert len(changes) == 2 and "deleted" in " ".join(changes) and "changed" in " ".join(changes)
+
+
+def test_export_file_needs_this_runs_nonce(tmp_path: Path) -> None:
+    prelude, export, nonce = export_cells(plan_of(KEY, {}), tmp_path / "answers.json")
+    assert "hidden" not in prelude and nonce in export and nonce not in prelude
+    target = tmp_path / "answers.json"
+    target.write_text(json.dumps({"nonce": "forged", "answers": {"q1": {"value": 1}}}))
+    assert read_answers(target, nonce) is None
+    target.write_text(json.dumps({"nonce": nonce, "answers": {"q1": {"value": 1}}}))
+    assert read_answers(target, nonce) == {"q1": {"value": 1}}
+    assert read_answers(tmp_path / "missing.json", nonce) is None
+
+
+def test_prelude_and_export_run_in_a_plain_interpreter(tmp_path: Path) -> None:
+    """The generated cells are valid Python that writes the documented answer forms."""
+    hidden = {"q2": judge.hidden_cases(KEY["questions"]["q2"], seed=5)}
+    target = tmp_path / "answers.json"
+    prelude, export, nonce = export_cells(plan_of(KEY, hidden), target)
+    student = ("labels = {'a': 1, 'b': 2, 'c': 9}\n"
+               "def accuracy(t, p):\n    return sum(a == b for a, b in zip(t, p)) / len(t)\n"
+               "total = ...\nsort_list = 3\n")
+    namespace: dict = {}
+    exec(compile(prelude + student + export, "<cells>", "exec"), namespace)
+    answers = read_answers(target, nonce)
+    assert answers["q1"] == {"value": {"a": 1, "b": 2, "c": 9}}
+    assert len(answers["q2"]["outputs"]) == 2 + 1 + 2 and all("value" in o for o in answers["q2"]["outputs"])
+    assert answers["q3"] == {"missing": "not attempted"}
+    assert answers["q4"] == {"not_callable": "int"}
+    verdicts = {v.qid: v for v in judge.judge(KEY, answers, seed=5, hidden=hidden)}
+    assert (verdicts["q1"].status, verdicts["q1"].points) == ("partial", 2.0)
+    assert (verdicts["q2"].status, verdicts["q2"].points) == ("passed", 2.0)
+    assert verdicts["q3"].status == "not_attempted" and verdicts["q4"].status == "failed"
+    del sys.modules[next(n for n in sys.modules if n.startswith("_wb_"))]
+
+
+def test_seeded_answers_and_cases_differ_per_student() -> None:
+    import gradefix_cases
+
+    spec = KEY["questions"]["q3"]
+    assert judge.judge_question("q3", spec, {"value": gradefix_cases.total_for_seed(11)}, seed=11, hidden=[]).status == "passed"
+    assert judge.judge_question("q3", spec, {"value": gradefix_cases.total_for_seed(11)}, seed=12, hidden=[]).status == "failed"
+    assert judge.hidden_cases(KEY["questions"]["q2"], 1) != judge.hidden_cases(KEY["questions"]["q2"], 2)
+
+
+def test_hidden_inputs_never_reach_a_message() -> None:
+    spec = KEY["questions"]["q2"]
+    hidden = judge.hidden_cases(spec, 3)
+    outputs = [{"value": 0.5}] * (len(spec["cases"]) + len(hidden))
+    verdict = judge.judge_question("q2", spec, {"outputs": outputs}, seed=3, hidden=hidden)
+    assert verdict.status in ("partial", "failed")
+    assert all(str(case["args"][0]) not in verdict.message for case in hidden)
+
+
+@pytest.mark.parametrize("answer", [{"status": "passed", "points": 3}, {"passed": True}, ["value", 1]])
+def test_forged_verdicts_are_malformed_answers(answer: object) -> None:
+    verdict = judge.judge_question("q1", KEY["questions"]["q1"], answer, seed=0, hidden=[])
+    assert (verdict.status, verdict.points) == ("failed", 0.0) and "malformed" in verdict.message
+
+
+def test_safe_name_keeps_plain_ids_and_tags_others() -> None:
+    assert safe_name("kim_01") == "kim_01"
+    odd = safe_name("../김 철수")
+    assert "/" not in odd and odd != safe_name("../김 영희")
