@@ -319,3 +319,33 @@ def test_figure_text_is_korean_in_a_hangul_font_when_one_is_installed(korean, mo
     ax = eth.laplace_view(epsilon=1.0).axes[0]
     assert ax.get_xlabel() == "공개된 값"
     assert ax.xaxis.label.get_fontfamily()[0] == "Some Hangul Font"
+
+
+WIDGET_FUNCTIONS = [eth.mechanism_quiz, eth.compas_explorer, eth.impossibility_view, eth.thresholds_view,
+                    eth.linkage_view, eth.laplace_view, eth.k_anonymity_view, eth.training_footprint]
+
+
+@pytest.mark.parametrize("widget", WIDGET_FUNCTIONS, ids=lambda f: f.__name__)
+def test_every_widget_renders_something_at_its_defaults(widget) -> None:
+    """What a headless run and a handout show before anyone touches a control."""
+    from matplotlib.figure import Figure
+
+    shown = widget()
+    if isinstance(shown, Figure):
+        assert shown.axes and any(ax.has_data() for ax in shown.axes)
+    elif isinstance(shown, pd.DataFrame):
+        assert not shown.empty
+    else:
+        assert len(shown.data) > 40  # IPython HTML with real content
+
+
+def test_handout_mode_shows_the_default_without_controls(monkeypatch, capsys) -> None:
+    import ipywidgets as w
+
+    from workbook.widgets import live
+
+    monkeypatch.setenv("WORKBOOK_HANDOUT", "1")
+    assert live(eth.linkage_view, {"observer": w.Dropdown(options=["snooper", "health authority"], value="health authority")}) is None
+    printed = capsys.readouterr().out
+    token = eth.rotating_token(eth.phone_keys()["A"], 0)
+    assert any(line.split()[1:] == ["0", token, "A"] for line in printed.splitlines())  # the authority's view
