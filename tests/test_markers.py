@@ -58,6 +58,21 @@ def test_block_with_indented_loop_in_function() -> None:
     assert run(out)["g"]([1]) is Ellipsis
 
 
+def test_block_inside_a_dict_literal_becomes_a_template() -> None:
+    source = ('stage_of = {\n    ### BEGIN SOLUTION\n    "Raw data": "data collection",\n'
+              '    "TensorRT": ("deploy"\n                 "ment"),\n    ### END SOLUTION\n}\nprint(stage_of)')
+    out = strip_solutions(source, HERE)
+    assert "collection" not in out and "deploy" not in out
+    assert run(out)["stage_of"] == {"Raw data": ..., "TensorRT": ...}
+
+
+def test_block_inside_a_list_or_call_in_a_function() -> None:
+    source = "def f():\n    return [\n        ### BEGIN SOLUTION\n        1, 2,\n        ### END SOLUTION\n    ]\n"
+    out = strip_solutions(source, HERE)
+    assert "1, 2" not in out
+    assert run(out)["f"]() == [...]
+
+
 def test_code_without_markers_is_unchanged() -> None:
     source = "x = 1\n# a SOLUTION is discussed in this comment, not marked\ny = 2"
     assert not has_markers("x = 1\ny = 2")

@@ -77,7 +77,31 @@ def _in_function(lines: list[str], indent: str) -> bool:
     return True
 
 
+def _in_brackets(lines: list[str]) -> bool:
+    """True when the code before the block leaves a bracket open (the block is inside a literal)."""
+    try:
+        compile("\n".join(lines), "<probe>", "exec", dont_inherit=True)
+    except SyntaxError as err:
+        return "was never closed" in str(err)
+    return False
+
+
+def _literal_placeholder(block: list[str], indent: str) -> list[str]:
+    """Inside a dict literal keep every key with ``...`` as its value (a template to fill in);
+    inside a list or call, a single ``...`` item."""
+    text = "\n".join(line.strip() for line in block)
+    try:
+        tree = ast.parse("{\n" + text + "\n}", mode="eval").body
+    except SyntaxError:
+        tree = None
+    if isinstance(tree, ast.Dict) and all(key is not None for key in tree.keys):
+        return [f"{indent}{ast.unparse(key)}: ...," for key in tree.keys]
+    return [indent + "...,"]
+
+
 def _block_placeholder(done: list[str], block: list[str], indent: str) -> list[str]:
+    if _in_brackets(done):
+        return [indent + PLACEHOLDER_NOTE] + _literal_placeholder(block, indent)
     if indent and _in_function(done, indent):
         return [indent + PLACEHOLDER_NOTE, indent + "return ..."]
     stubs = _top_level_stubs(block, indent) or ["..."]
