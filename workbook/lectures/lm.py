@@ -146,7 +146,8 @@ def train_ngram(sentences: Sequence[Sequence[str]], order: int = 2) -> NGramLM:
 
 @functools.lru_cache(maxsize=None)
 def corpus_tokens(unit: str = "word", lang: str | None = None) -> tuple[list[list[str]], list[list[str]]]:
-    """Tokenised training and held-out sentences of the shipped corpus (one language, or both)."""
+    """Tokenised training and held-out sentences of the shipped corpus (one language, or both).
+    Cached and shared: build new lists (``train + more``) rather than modifying these."""
     train, heldout = split_corpus([s for s in load_corpus() if lang in (None, s.lang)])
     return [tokenize(s.text, unit) for s in train], [tokenize(s.text, unit) for s in heldout]
 
