@@ -119,8 +119,10 @@ class Lab:
         self.base, self.token, self.root = base, token, root
 
     def url(self, path: str) -> str:
-        """The URL that opens ``path`` (relative to the served folder) in JupyterLab."""
-        return f"{self.base}/lab/tree/{path}?token={self.token}"
+        """The URL that opens ``path`` (relative to the served folder) in JupyterLab, alone in a fresh
+        workspace (so tabs opened by earlier tests do not come back)."""
+        workspace = secrets.token_hex(4)
+        return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?token={self.token}&reset"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,281 @@
+"""Each lecture as a learner meets it: JupyterLab in Chromium, Run All Cells, then use the widgets.
+
+Per lecture: no error output, the main widgets render, moving a control changes that widget's output
+(the table ``LECTURES`` says which controls and what the output must then show), check results carry
+their pass/fail styling, and a screenshot goes to ``test-artifacts/screenshots/lab-<lecture>.png``.
+A lecture in the table that has not landed yet is skipped with a reason; a lecture that landed but is
+missing from the table still gets the generic checks (and every one of its sliders is tried).
+Then an exercise: type a correct answer into ``exercises/01_full_stack_ml.ipynb`` and see it pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import nbformat
+import pytest
+
+from workbook.check import _STYLE
+from workbook.markers import BEGIN, END, LINE
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab in front
+CELL = f"{PANEL} .jp-Notebook .jp-Cell"
+ERROR_OUTPUT = f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+RUN_TIMEOUT = 180_000  # ms, for Run All Cells of one lecture on a busy 2-core machine
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of a lecture widget (its English ``description``) and what its output must show after
+    the control changes (a regex; empty: only that it changed)."""
+
+    label: str
+    kind: str  # slider | dropdown | checkbox | button | text
+    shows: str = ""
+    text: str = ""  # what to type into a text control
+
+
+@dataclass(frozen=True)
+class Lecture:
+    """What a lecture's widgets must offer: at least this many of each control, and these interactions."""
+
+    sliders: int = 0
+    dropdowns: int = 0
+    buttons: int = 0
+    controls: tuple[Control, ...] = field(default_factory=tuple)
+
+
+LECTURES: dict[str, Lecture] = {
+    "01_full_stack_ml": Lecture(sliders=1),
+    "02_ai_ethics": Lecture(
+        sliders=10, dropdowns=3,
+        controls=(Control("threshold", "slider", shows=r"FPR"),  # the COMPAS threshold moves the FPR shown
+                  Control("mechanism", "dropdown"),
+                  Control("base rate", "slider"),
+                  Control("ε", "slider"),
+                  Control("hide sex", "checkbox"))),
+    "03_career_building": Lecture(
+        sliders=8, buttons=2,
+        controls=(Control("Shipping products", "slider"),
+                  Control("Monitoring", "checkbox"),
+                  Control("h / week", "slider"),
+                  Control("Export Markdown", "button", shows=r"my_learning_plan\.md"))),
+    "04_lm_training_evaluation": Lecture(
+        sliders=8, dropdowns=1,
+        controls=(Control("n", "slider"),
+                  Control("temperature", "slider"),
+                  Control("hypothesis", "text", text="오늘은 햇살이 좋다"),
+                  Control("benchmark", "dropdown"))),
+}
+LANDED = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def shutdown_kernels(lab: Any) -> None:
+    """Stop every kernel the server runs, so the next notebook starts on an idle machine."""
+    base = f"{lab.base}/api/kernels"
+    with urllib.request.urlopen(f"{base}?token={lab.token}", timeout=10) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{base}/{kernel['id']}?token={lab.token}", method="DELETE")
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+@pytest.fixture
+def lab_page(page: Any, jupyter_lab: Any) -> Iterator[Any]:
+    yield page
+    shutdown_kernels(jupyter_lab)
+
+
+def open_and_run_all(page: Any, url: str) -> None:
+    """Open a notebook, wait for its kernel, Run All Cells from the menu and wait until every cell ran."""
+    page.goto(url)
+    page.wait_for_selector(CELL, timeout=60_000)
+    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_function(
+        """(panel) => { const p = [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
+                                    .map(e => e.textContent);
+                        return p.length > 0 && p.some(t => /\\[\\d+\\]/.test(t)) && !p.some(t => t.includes('*')); }""",
+        arg=PANEL, timeout=RUN_TIMEOUT)
+
+
+def error_texts(page: Any) -> list[str]:
+    """The first line of every traceback shown (stderr outputs that are not tracebacks are warnings)."""
+    texts = page.locator(ERROR_OUTPUT).all_inner_texts()
+    return [t.strip().splitlines()[0][:200] for t in texts if re.search(r"Traceback|\w+Error\b", t)]
+
+
+def control_box(notebook: Any, label: str, kind: str) -> tuple[Any, Any]:
+    """The control labelled ``label`` (its first view) and the whole widget box holding it."""
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    if kind == "checkbox":  # a checkbox carries its description beside the box, not in a widget-label
+        control = notebook.locator(".widget-checkbox").filter(
+            has=notebook.page.locator(".widget-label-basic span", has_text=exact)).first
+    elif kind == "button":
+        control = notebook.locator(".jupyter-widgets.jupyter-button").filter(has_text=exact).first
+    else:
+        control = notebook.locator(".widget-label").filter(has_text=exact).first.locator("xpath=..")
+    # The outermost box: a live() box, or a hand-built one whose outputs sit in nested rows.
+    box = control.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' widget-vbox ')][last()]")
+    return control, box
+
+
+def shown_beside(box: Any, control: Any) -> str:
+    """What the widget box shows apart from the control itself (whose own readout changes anyway)."""
+    return box.evaluate(
+        """(box, control) => {
+             const path = [];
+             for (let x = control; x && x !== box; x = x.parentElement) path.unshift([...x.parentElement.children].indexOf(x));
+             const copy = box.cloneNode(true);
+             let target = copy;
+             for (const i of path) target = target.children[i];
+             target.remove();
+             return copy.innerHTML; }""", control.element_handle())
+
+
+def change(page: Any, control: Any, kind: str, text: str = "") -> None:
+    """Change a control the way a learner does: keyboard on a slider, pick another option, tick, type."""
+    if kind == "slider":
+        handle = control.locator(".noUi-handle").first
+        at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    elif kind == "dropdown":
+        select = control.locator("select")
+        current = select.evaluate("s => s.selectedIndex")
+        select.select_option(index=0 if current else 1)
+    elif kind == "checkbox":
+        control.locator("input[type=checkbox]").click()
+    elif kind == "button":
+        control.click()
+    elif kind == "text":
+        box = control.locator("input, textarea").first
+        box.fill(text)
+        box.press("Enter")
+    else:
+        raise ValueError(f"unknown control kind {kind!r}")
+
+
+def wait_for_change(box: Any, control: Any, before: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        after = shown_beside(box, control)
+        if after != before:
+            return after
+        time.sleep(0.25)
+    return before
+
+
+def assert_check_styling(page: Any) -> int:
+    """Every check result shows its status colour; returns how many there were."""
+    found = page.eval_on_selector_all(
+        f"{PANEL} .workbook-check", "els => els.map(e => [e.dataset.status, getComputedStyle(e).borderLeftColor,"
+                           " getComputedStyle(e).backgroundColor])")
+    for status, border, background in found:
+        want_background, want_border, _ = _STYLE[status]
+        assert (border, background) == (_rgb(want_border), _rgb(want_background)), status
+    return len(found)
+
+
+@pytest.mark.parametrize("lecture", sorted(set(LECTURES) | set(LANDED)))
+def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, screenshots: Path) -> None:
+    if lecture not in LANDED:
+        pytest.skip(f"notebooks/{lecture}.ipynb has not landed yet")
+    page, expect = lab_page, LECTURES.get(lecture, Lecture())
+    open_and_run_all(page, jupyter_lab.url(f"notebooks/{lecture}.ipynb"))
+    assert error_texts(page) == [], f"{lecture}: error output after Run All"
+
+    notebook = page.locator(PANEL)
+    counts = {"sliders": notebook.locator(".widget-slider").count(),
+              "dropdowns": notebook.locator(".widget-dropdown").count(),
+              "buttons": notebook.locator(".jupyter-widgets.jupyter-button").count()}
+    for kind, count in counts.items():
+        assert count >= getattr(expect, kind), f"{lecture}: {count} {kind} rendered, expected ≥ {getattr(expect, kind)}"
+    assert notebook.locator(".widget-output").count() >= 1, f"{lecture}: no widget output rendered"
+
+    controls = expect.controls or tuple(
+        Control(label, "slider") for label in
+        notebook.locator(".widget-slider .widget-label").all_inner_texts() if label.strip())
+    for spec in controls:
+        control, box = control_box(notebook, spec.label, spec.kind)
+        assert control.is_visible(), f"{lecture}: control {spec.label!r} not visible"
+        control.scroll_into_view_if_needed()
+        before = shown_beside(box, control)
+        change(page, control, spec.kind, spec.text)
+        assert wait_for_change(box, control, before) != before, f"{lecture}: changing {spec.label!r} did not update its output"
+        if spec.shows:
+            assert re.search(spec.shows, box.inner_text()), f"{lecture}: {spec.label!r} output lacks {spec.shows!r}"
+    assert error_texts(page) == [], f"{lecture}: error output after using the widgets"
+    assert_check_styling(page)
+    if controls:
+        control_box(notebook, controls[0].label, controls[0].kind)[0].scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / f"lab-{lecture}.png"))
+
+
+def test_error_output_is_detected(lab_page: Any, jupyter_lab: Any) -> None:
+    """The "no error output" assertions mean something: a cell that raises is seen."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("print('fine')"), nbformat.v4.new_code_cell("1 / 0")]
+    (jupyter_lab.root / "scratch").mkdir(exist_ok=True)
+    nbformat.write(nb, jupyter_lab.root / "scratch" / "raises.ipynb")
+    open_and_run_all(lab_page, jupyter_lab.url("scratch/raises.ipynb"))
+    assert any("ZeroDivisionError" in line for line in lab_page.locator(ERROR_OUTPUT).all_inner_texts())
+    assert error_texts(lab_page)
+
+
+def _first_short_answer(solutions: Path) -> tuple[str, str]:
+    """(check cell source, learner's answer code) of the first question answered in one ``# SOLUTION``
+    line, else the first BEGIN/END block; the answer has its markers removed, as a learner would type it."""
+    cells = nbformat.read(solutions, as_version=4).cells
+    pairs = [(cells[i].source, cells[i + 1].source) for i in range(len(cells) - 1)
+             if cells[i].cell_type == "code" and "check(" in cells[i + 1].source and "SOLUTION" in cells[i].source]
+    pairs.sort(key=lambda pair: pair[0].count("\n"))  # the shortest answer: quickest to type
+    answer, check_source = pairs[0]
+    lines = [(LINE.match(line).group("code") if LINE.match(line) else line) for line in answer.splitlines()
+             if not (BEGIN.match(line) or END.match(line))]
+    return check_source, "\n".join(lines)
+
+
+def test_exercise_answer_turns_check_to_passed(lab_page: Any, jupyter_lab: Any, screenshots: Path) -> None:
+    name = "01_full_stack_ml.ipynb"
+    if not (ROOT / "exercises" / name).exists():
+        pytest.skip(f"exercises/{name} has not landed yet")
+    page = lab_page
+    check_source, answer = _first_short_answer(ROOT / "solutions" / name)
+    open_and_run_all(page, jupyter_lab.url(f"exercises/{name}"))
+    sources = [c.source for c in nbformat.read(ROOT / "exercises" / name, as_version=4).cells]
+    index = sources.index(check_source)
+    answer_cell, check_cell = page.locator(CELL).nth(index - 1), page.locator(CELL).nth(index)
+    result = check_cell.locator(".workbook-check")
+    assert result.get_attribute("data-status") == "not_attempted"
+
+    answer_cell.scroll_into_view_if_needed()
+    answer_cell.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    if "\n" in answer:
+        page.keyboard.insert_text(answer)  # as pasted: the editor's auto-indent would re-indent typed lines
+    else:
+        page.keyboard.type(answer)
+    page.keyboard.press("Shift+Enter")  # run the answer, move to the check cell
+    page.keyboard.press("Shift+Enter")  # run the check
+    check_cell.locator(".workbook-check[data-status='passed']").wait_for(timeout=60_000)
+    assert assert_check_styling(page) >= 1
+    assert error_texts(page) == []
+    check_cell.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "lab-exercise-01_full_stack_ml.png"))
