@@ -55,7 +55,12 @@ class Lecture:
 
 
 LECTURES: dict[str, Lecture] = {
-    "01_full_stack_ml": Lecture(sliders=1),
+    "01_full_stack_ml": Lecture(
+        sliders=7, dropdowns=1,
+        controls=(Control("noise", "slider"),  # a figure: the new <img> differs
+                  Control("new label", "dropdown"),
+                  Control("bits", "slider"),
+                  Control("workers", "slider", shows=r"machine\(s\)"))),
     "02_ai_ethics": Lecture(
         sliders=10, dropdowns=3,
         controls=(Control("threshold", "slider", shows=r"FPR"),  # the COMPAS threshold moves the FPR shown
