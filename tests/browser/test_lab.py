@@ -42,6 +42,7 @@ class Control:
     kind: str  # slider | dropdown | checkbox | button | text
     shows: str = ""
     text: str = ""  # what to type into a text control
+    changes: str = ""  # a regex whose first group (a number the output shows) must differ after the change
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,11 @@ LECTURES: dict[str, Lecture] = {
         controls=(Control("noise", "slider"),  # a figure: the new <img> differs
                   Control("new label", "dropdown"),
                   Control("bits", "slider"),
-                  Control("workers", "slider", shows=r"machine\(s\)"))),
+                  Control("workers", "slider", changes=r"need\s+(\d+)\s+machine"))),
     "02_ai_ethics": Lecture(
         sliders=10, dropdowns=3,
-        controls=(Control("threshold", "slider", shows=r"FPR"),  # the COMPAS threshold moves the FPR shown
+        controls=(Control("threshold", "slider", shows=r"FPR",  # the COMPAS threshold moves the FPR shown
+                          changes=r"Black\s+([\d.]+\s*%)"),  # first column of the Black row: its FPR
                   Control("mechanism", "dropdown"),
                   Control("base rate", "slider"),
                   Control("ε", "slider"),
@@ -186,6 +188,11 @@ def wait_for_change(box: Any, control: Any, before: str, timeout: float = 30) ->
     return before
 
 
+def _number(box: Any, pattern: str) -> str | None:
+    match = re.search(pattern, box.inner_text()) if pattern else None
+    return match.group(1) if match else None
+
+
 def assert_check_styling(page: Any) -> int:
     """Every check result shows its status colour; returns how many there were."""
     found = page.eval_on_selector_all(
@@ -220,9 +227,12 @@ def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, sc
         control, box = control_box(notebook, spec.label, spec.kind)
         assert control.is_visible(), f"{lecture}: control {spec.label!r} not visible"
         control.scroll_into_view_if_needed()
-        before = shown_beside(box, control)
+        before, number = shown_beside(box, control), _number(box, spec.changes)
         change(page, control, spec.kind, spec.text)
         assert wait_for_change(box, control, before) != before, f"{lecture}: changing {spec.label!r} did not update its output"
+        if spec.changes:
+            assert number is not None, f"{lecture}: {spec.label!r} output shows no {spec.changes!r}"
+            assert _number(box, spec.changes) != number, f"{lecture}: {spec.label!r} left {number!r} unchanged"
         if spec.shows:
             assert re.search(spec.shows, box.inner_text()), f"{lecture}: {spec.label!r} output lacks {spec.shows!r}"
     assert error_texts(page) == [], f"{lecture}: error output after using the widgets"
