@@ -4,7 +4,7 @@ Generates 40 submissions of ``exercises/01_full_stack_ml.ipynb`` - correct (ever
 the solution), partial (every other answer filled in), broken (a cell raising, then the answers) -
 grades them with ``--jobs 1`` and ``--jobs 2`` (``force``, into fresh folders), and prints
 submissions per minute and the ratio of wall time to the floor: the summed in-kernel execution time
-divided by the number of jobs.
+(cell durations, as papermill records them), and that sum divided by the number of jobs.
 
     .venv/bin/python bench/grade_bench.py [--count 40] [--jobs 1 2]
 """
@@ -62,7 +62,7 @@ def main() -> None:
             scores = sorted({r["score"] for r in batch.records})
             print(f"jobs={jobs}: {len(batch.records)} submissions in {wall:.1f} s = "
                   f"{60 * len(batch.records) / wall:.1f} per minute; in-kernel {in_kernel:.1f} s, "
-                  f"floor {floor:.1f} s, wall/floor {wall / floor:.2f}; statuses "
+                  f"wall/in-kernel {wall / in_kernel:.2f}, wall/(in-kernel/jobs) {wall / floor:.2f}; statuses "
                   f"{ {s: batch.count(s) for s in ('graded', 'timeout', 'kernel_died', 'error')} }; "
                   f"scores {scores}; isolation {batch.isolation['level']}")
 

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 EXPORT_FILE = "answers.json"
+GRADER_TAG = "workbook-grader"  # the tag on the two cells the grader adds
+MAX_BYTES = 20_000_000  # a larger answers file is not read (the student's function returned a flood)
 CALL_SECONDS = 10  # a function answer gets this long per case during the export
 
 _PRELUDE = '''\
@@ -125,6 +127,8 @@ def export_cells(plan: dict[str, Any], path: Path) -> tuple[str, str, str]:
 def read_answers(path: Path, nonce: str) -> dict[str, Any] | None:
     """The exported answers, or None when the file is missing, unreadable or not from this run."""
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            return None
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None

@@ -10,11 +10,11 @@ as it is done (``workbook.gradebook``); feedback pages and the class report come
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import multiprocessing
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -100,8 +100,7 @@ def _prepare(nb: Any, plan: dict[str, Any], export_path: Path) -> tuple[Any, str
     """The submission with the grader's prelude first and export cell last; returns it and the nonce."""
     import nbformat
 
-    from .export import export_cells
-    from .report import GRADER_TAG
+    from .export import GRADER_TAG, export_cells
 
     prelude, export, nonce = export_cells(plan, export_path)
     for cell in nb.cells:  # a student's copy of a grader cell must not hide their own work
@@ -118,25 +117,55 @@ def _prepare(nb: Any, plan: dict[str, Any], export_path: Path) -> tuple[Any, str
 
 def grade_submission(task: Task) -> dict[str, Any]:
     """Grade one submission (runs in a worker process; never raises, never runs student code here)."""
-    sub, opts = task.sub, task.options
-    started = time.perf_counter()
-    home = task.workroot / secrets.token_hex(8)
     try:
-        return _grade(task, home, started)
+        return _grade(task, time.perf_counter())
     except Exception as err:  # the grader's own bug must cost one record, not the batch
         where = traceback.extract_tb(err.__traceback__)[-1]
-        return _record(sub, task.key, status="error", digest=task.digest, seed=task.seed, lang=opts.lang,
+        return _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed, lang=task.options.lang,
                        reason=f"grader error: {type(err).__name__}: {err} ({Path(where.filename).name}:{where.lineno})")
+
+
+def _attempt(task: Task, nb: Any, plan: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+    """One boxed run of ``nb`` (a copy is prepared): the run's result and the exported answers."""
+    from . import kernel_run
+    from .export import EXPORT_FILE, read_answers
+
+    opts = task.options
+    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(task.workroot, task.hide, opts.memory_mb, task.isolation))
+    try:
+        export_path = box.home / "export" / EXPORT_FILE
+        prepared, nonce = _prepare(copy.deepcopy(nb), plan, export_path)
+        run = kernel_run.run(prepared, box=box, km=km,
+                             parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
+                             timeout_cell=opts.timeout_cell, timeout=opts.timeout, output_cap=opts.output_kb * 1000)
+        return run, read_answers(export_path, nonce)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        kernel_run.kill(km)
+        shutil.rmtree(box.home, ignore_errors=True)
 
 
-def _grade(task: Task, home: Path, started: float) -> dict[str, Any]:
+def _fatal_cell(run: Any) -> int | None:
+    """The submission's index of the cell that killed or hung the kernel. A kernel that died leaves
+    its cell without an execute reply; a hung kernel never begins the cells queued behind the cell
+    it hangs in, so that is the last cell it began."""
+    from .export import GRADER_TAG
+
+    started = [c for c in run.nb.cells if c.cell_type == "code" and c.metadata.get("papermill", {}).get("start_time")]
+    timing = [c.metadata.get("execution", {}) for c in started]
+    if run.status == "kernel_died":
+        found = [c for c, t in zip(started, timing) if "shell.execute_reply" not in t][:1]
+    else:
+        found = [c for c, t in zip(started, timing) if "iopub.execute_input" in t][-1:]
+    if not found or GRADER_TAG in found[0].metadata.get("tags", []):
+        return None  # nothing ran, or it was the grader's export: there is no student cell to skip
+    return found[0].metadata.get("workbook_grader", {}).get("index")
+
+
+def _grade(task: Task, started: float) -> dict[str, Any]:
     import nbformat
 
-    from . import judge, kernel_run, report, tamper
-    from .export import EXPORT_FILE, plan_of, read_answers
-    from .sandbox import Box
+    from . import judge, report, tamper
+    from .export import plan_of
 
     sub, opts, key = task.sub, task.options, task.key
     released = nbformat.reads(task.released, as_version=4)
@@ -146,42 +175,38 @@ def _grade(task: Task, home: Path, started: float) -> dict[str, Any]:
         return _record(sub, key, status="invalid", reason=str(err), digest=task.digest, seed=task.seed, lang=opts.lang)
     changes = tamper.locked_changes(released, nb)
     hidden = {str(q): judge.hidden_cases(s, task.seed) for q, s in key["questions"].items()}
-    for sub_dir in ("work", "export"):
-        (home / sub_dir).mkdir(parents=True)
-    _copy_tree(task.workroot / "mpl", home / "mpl")
-    export_path = home / "export" / EXPORT_FILE
-    nb, nonce = _prepare(nb, plan_of(key, hidden), export_path)
-    box = Box(home=home, cwd=home / "work", hide=task.hide, memory_mb=opts.memory_mb, isolation=task.isolation)
-    output = task.workroot / "private" / f"{home.name}.ipynb"
-    run = kernel_run.run(nb, box=box, output=output, parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
-                         timeout_cell=opts.timeout_cell, timeout=opts.timeout, output_cap=opts.output_kb * 1000)
-    answers = read_answers(export_path, nonce)
-    verdicts = [v.to_dict() for v in judge.judge(key, answers, seed=task.seed, hidden=hidden, lang=opts.lang)]
-    status = "graded" if run.status == "completed" else run.status
-    reason = run.message
+    plan = plan_of(key, hidden)
+    for index, cell in enumerate(nb.cells):
+        cell.metadata["workbook_grader"] = {"index": index}  # to name a fatal cell after the run
+    run, answers = _attempt(task, nb, plan)
+    status, reason = ("graded", "") if run.status == "completed" else (run.status, run.message)
+    fatal = _fatal_cell(run) if run.status in ("kernel_died", "timeout") else None
+    if fatal is not None:
+        # one more run without the cell that killed or hung the kernel, so the rest still earns credit;
+        # the status keeps saying what happened
+        nb.cells[fatal].source = f"# skipped by the grader: this cell stopped the notebook ({run.status})"
+        retry, retry_answers = _attempt(task, nb, plan)
+        if retry.status == "completed":
+            run, answers = retry, retry_answers
+            reason += f"; the cause was cell {fatal} (counting from 0): graded again with it skipped"
     if status == "graded" and answers is None:
         reason = "the answers could not be exported (the export cell failed or was subverted)"
+    verdicts = [v.to_dict() for v in judge.judge(key, answers, seed=task.seed, hidden=hidden, lang=opts.lang)]
     record = {
         "student": sub.student, "notebook": sub.notebook, "origin": sub.origin, "hash": task.digest,
         "status": status, "reason": reason, "seed": task.seed,
         "score": round(sum(v["points"] for v in verdicts), 4),
         "max_score": sum(v["max_points"] for v in verdicts), "questions": verdicts, "tamper": changes,
-        "cells": [c for c in run.cells if c["index"] not in (0, len(run.nb.cells) - 1)],
-        "seconds": round(sum(c["seconds"] for c in run.cells), 3),
+        "cells": run.cells,
+        "seconds": run.kernel_seconds,  # every cell the kernel ran, the export included
         "wall": round(time.perf_counter() - started, 3), "feedback": None,
     }
     page = Path("feedback") / gradebook.safe_name(sub.student) / f"{sub.notebook}.html"
+    for cell in run.nb.cells:
+        cell.metadata.pop("workbook_grader", None)
     write_atomic(task.out / page, report.feedback_html(run.nb, record, key["prefix"]))
     record["feedback"] = str(page)
-    output.unlink(missing_ok=True)
     return record
-
-
-def _copy_tree(source: Path, target: Path) -> None:
-    if source.is_dir():
-        shutil.copytree(source, target)
-    else:
-        target.mkdir(parents=True)
 
 
 def _warm_worker() -> None:
@@ -214,7 +239,6 @@ def _prepare_workroot(isolation: Any) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
     workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir=parent))
     (workroot / "owner.pid").write_text(str(os.getpid()))
-    (workroot / "private").mkdir()
     # a warm matplotlib font cache to copy into each box: building it costs seconds per kernel
     env = {**os.environ, "MPLCONFIGDIR": str(workroot / "mpl"), "MPLBACKEND": "Agg"}
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True, timeout=300)

@@ -12,7 +12,8 @@ import html
 import re
 from typing import Any
 
-GRADER_TAG = "workbook-grader"
+from .export import GRADER_TAG
+
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 _COLOURS = {"passed": "#1e7e34", "partial": "#8a4b00", "failed": "#b3261e", "not_attempted": "#3c4043",
             "missing": "#b3261e", "error": "#8a4b00"}
