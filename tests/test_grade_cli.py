@@ -97,3 +97,21 @@ def test_kill_9_mid_batch_then_resume(tmp_path: Path, course: dict[str, Path]) -
         assert next(r for r in again.records if r["student"] == "untouched")["score"] == 1.0
     finally:
         sys.path.remove(str(FIXTURES))
+
+
+@pytest.mark.slow
+def test_any_executor_can_run_the_batch(tmp_path: Path, course: dict[str, Path]) -> None:
+    """The batch goes through the concurrent.futures.Executor interface (here a thread in this
+    process; a Dask client's executor is another)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    subs = tmp_path / "subs"
+    for name in ("correct", "partial"):
+        shutil.copytree(FIXTURES / "submissions" / name, subs / name)
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            batch = grade_all(submissions=subs, out=tmp_path / "out", executor=pool, timeout_cell=5, **course)
+    finally:
+        sys.path.remove(str(FIXTURES))
+    assert {r["student"]: r["score"] for r in batch.records} == {"correct": 7.0, "partial": 3.0}

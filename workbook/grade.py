@@ -303,6 +303,9 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     try:
         _run_tasks(tasks, records, out, executor, jobs, progress)
     finally:
+        from .kernel_run import discard_spares
+
+        discard_spares()  # an in-process executor keeps its spare kernel here
         shutil.rmtree(workroot, ignore_errors=True)
     ordered = [records[k] for k in sorted(records)]
     meta = {"generated_by": f"workbook grade {GRADER_VERSION}", "options": asdict(options),

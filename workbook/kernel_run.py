@@ -156,8 +156,9 @@ def kernel_for(spec: BoxSpec) -> tuple[Box, Any]:
 
 
 @atexit.register
-def _discard_spares() -> None:
-    """At the worker's exit: kill the spare kernels and remove their folders."""
+def discard_spares() -> None:
+    """Kill this process's spare kernels and remove their folders (at exit, or after a batch run in
+    this process)."""
     while _spare:
         try:
             box, km = _spare.popitem()[1].result()
