@@ -255,8 +255,8 @@ def test_error_output_is_detected(lab_page: Any, jupyter_lab: Any) -> None:
 
 
 def _first_short_answer(solutions: Path) -> tuple[str, str]:
-    """(check cell source, learner's answer code) of the first question answered in one ``# SOLUTION``
-    line, else the first BEGIN/END block; the answer has its markers removed, as a learner would type it."""
+    """(check cell source, learner's answer code) of the question with the shortest solution cell; the
+    answer has its markers removed, as a learner would type it."""
     cells = nbformat.read(solutions, as_version=4).cells
     pairs = [(cells[i].source, cells[i + 1].source) for i in range(len(cells) - 1)
              if cells[i].cell_type == "code" and "check(" in cells[i + 1].source and "SOLUTION" in cells[i].source]
@@ -265,6 +265,19 @@ def _first_short_answer(solutions: Path) -> tuple[str, str]:
     lines = [(LINE.match(line).group("code") if LINE.match(line) else line) for line in answer.splitlines()
              if not (BEGIN.match(line) or END.match(line))]
     return check_source, "\n".join(lines)
+
+
+def enter_and_check(page: Any, answer_cell: Any, code: str) -> None:
+    """Replace the answer cell's code by typing ``code``, run it, then run the check cell below it."""
+    answer_cell.scroll_into_view_if_needed()
+    answer_cell.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    if "\n" in code:
+        page.keyboard.insert_text(code)  # as pasted: the editor's auto-indent would re-indent typed lines
+    else:
+        page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")  # run the answer, move to the check cell
+    page.keyboard.press("Shift+Enter")  # run the check
 
 
 def test_exercise_answer_turns_check_to_passed(lab_page: Any, jupyter_lab: Any, screenshots: Path) -> None:
@@ -280,15 +293,12 @@ def test_exercise_answer_turns_check_to_passed(lab_page: Any, jupyter_lab: Any, 
     result = check_cell.locator(".workbook-check")
     assert result.get_attribute("data-status") == "not_attempted"
 
-    answer_cell.scroll_into_view_if_needed()
-    answer_cell.locator(".cm-content").click()
-    page.keyboard.press("Control+A")
-    if "\n" in answer:
-        page.keyboard.insert_text(answer)  # as pasted: the editor's auto-indent would re-indent typed lines
-    else:
-        page.keyboard.type(answer)
-    page.keyboard.press("Shift+Enter")  # run the answer, move to the check cell
-    page.keyboard.press("Shift+Enter")  # run the check
+    assignment = re.match(r"^(\w+)\s*=", answer)
+    if assignment and "\n" not in answer:  # first a wrong value: the check must say so, in its colours
+        enter_and_check(page, answer_cell, f"{assignment.group(1)} = -1")
+        check_cell.locator(".workbook-check[data-status='failed']").wait_for(timeout=60_000)
+        assert assert_check_styling(page) >= 1
+    enter_and_check(page, answer_cell, answer)
     check_cell.locator(".workbook-check[data-status='passed']").wait_for(timeout=60_000)
     assert assert_check_styling(page) >= 1
     assert error_texts(page) == []
