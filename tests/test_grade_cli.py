@@ -115,3 +115,10 @@ def test_any_executor_can_run_the_batch(tmp_path: Path, course: dict[str, Path])
     finally:
         sys.path.remove(str(FIXTURES))
     assert {r["student"]: r["score"] for r in batch.records} == {"correct": 7.0, "partial": 3.0}
+
+
+def test_a_folder_without_any_notebook_is_an_error(tmp_path: Path, course: dict[str, Path]) -> None:
+    (tmp_path / "subs" / "ann").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                                       "--keys", str(course["keys_dir"]), "--exercises", str(course["exercises"])])
+    assert result.exit_code == 1 and "no file of any notebook with a key (90_gradefix)" in result.output

@@ -6,6 +6,12 @@ with papermill in a boxed kernel (``workbook.sandbox``) with ``grading=True`` an
 them against the source key in the grader's process (``workbook.judge``). Each record is saved as soon
 as it is done (``workbook.gradebook``); feedback pages and the class report come from
 ``workbook.report``. The pool is any ``concurrent.futures.Executor`` (a Dask client's executor too).
+
+A submission's status: ``graded``; ``invalid`` (not a notebook, wrong notebook or format), ``missing``
+(nothing submitted), ``duplicate`` (two files for one notebook) - none of these is run; ``timeout``
+and ``kernel_died`` (graded again once with the culprit cell skipped; the status stays, the points
+come from that run); ``kernel_error`` (the kernel broke its own messaging); ``error`` (the grader's
+own failure: graded again on the next run).
 """
 
 from __future__ import annotations
@@ -32,7 +38,6 @@ from .assign import write_atomic
 from .submissions import InvalidSubmission, Submission, discover, read_notebook, submitted_notebooks
 
 GRADER_VERSION = "1"
-SUBMISSION_STATUSES = ("graded", "invalid", "missing", "duplicate", "timeout", "kernel_died", "kernel_error", "error")
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def seed_for(student: str, notebook: str) -> int:
     return int(hashlib.sha256(f"{student}/{notebook}".encode()).hexdigest()[:8], 16) % 2**31
 
 
-def _record(task_or_sub: Submission, key: dict[str, Any], *, status: str, reason: str = "", digest: str = "",
+def _record(sub: Submission, key: dict[str, Any], *, status: str, reason: str = "", digest: str = "",
             seed: int = 0, lang: str = "en") -> dict[str, Any]:
     """A record with no run: every question at 0 points with the submission's status."""
     from .i18n import pick
@@ -90,7 +95,7 @@ def _record(task_or_sub: Submission, key: dict[str, Any], *, status: str, reason
     questions = [{"qid": str(q), "title": pick(s.get("title"), lang), "status": status, "points": 0.0,
                   "max_points": float(s["points"]), "message": reason, "hint": ""}
                  for q, s in key["questions"].items()]
-    return {"student": task_or_sub.student, "notebook": task_or_sub.notebook, "origin": task_or_sub.origin,
+    return {"student": sub.student, "notebook": sub.notebook, "origin": sub.origin,
             "hash": digest, "status": status, "reason": reason, "seed": seed, "score": 0.0,
             "max_score": sum(q["max_points"] for q in questions), "questions": questions, "tamper": [],
             "cells": [], "seconds": 0.0, "feedback": None}
@@ -218,7 +223,7 @@ def _warm_worker() -> None:
 
     from . import judge, kernel_run, report  # noqa: F401
 
-    report._exporter()  # loading the HTML templates costs a second: pay it before the first submission
+    report.html_exporter()  # loading the HTML templates costs a second: pay it before the first submission
 
 
 def _owner_alive(workroot: Path) -> bool:
@@ -272,7 +277,12 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     available = _load_keys(keys_dir, exercises)
     if not available:
         raise ValueError(f"{keys_dir}: no answer key with a released notebook in {exercises}")
+    if not Path(submissions).is_dir():
+        raise FileNotFoundError(f"{submissions}: submissions folder not found")
     wanted = notebooks or submitted_notebooks(submissions, sorted(available))
+    if not wanted:
+        raise ValueError(f"{submissions}: no file of any notebook with a key ({', '.join(sorted(available))}); "
+                         "see `workbook grade --help` for the layouts")
     unknown = [n for n in wanted if n not in available]
     if unknown:
         raise ValueError(f"no key or release for notebook(s): {', '.join(unknown)}")

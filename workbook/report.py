@@ -35,7 +35,7 @@ def _box(verdict: dict[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _exporter() -> Any:
+def html_exporter() -> Any:
     from nbconvert import HTMLExporter
 
     return HTMLExporter(template_name="lab", embed_images=True)
@@ -65,7 +65,7 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str) -> str:
             + "".join(f"<p style='color:#b3261e'>Flagged: {html.escape(t)}</p>" for t in record.get("tamper", []))
             + (f"<p>Questions whose check cell is missing:</p>{rest}" if rest else ""))
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(head), *out], metadata=nb.metadata)
-    body, _ = _exporter().from_notebook_node(page)
+    body, _ = html_exporter().from_notebook_node(page)
     return body
 
 
