@@ -127,6 +127,15 @@ def error_texts(page: Any) -> list[str]:
     return [t.strip().splitlines()[0][:200] for t in texts if re.search(r"Traceback|\w+Error\b", t)]
 
 
+def twice_shown(page: Any) -> list[int]:
+    """Cells showing the same widget box twice (e.g. ``live(...)`` left as a cell's last expression:
+    displayed once by ``live`` and again as the cell's value)."""
+    return page.evaluate(
+        """(panel) => [...document.querySelectorAll(panel + ' .jp-Cell')].flatMap((cell, i) => {
+             const boxes = [...cell.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets')].map(b => b.innerText);
+             return new Set(boxes).size < boxes.length ? [i] : []; })""", PANEL)
+
+
 def control_box(notebook: Any, label: str, kind: str) -> tuple[Any, Any]:
     """The control labelled ``label`` (its first view) and the whole widget box holding it."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
@@ -211,6 +220,7 @@ def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, sc
     page, expect = lab_page, LECTURES.get(lecture, Lecture())
     open_and_run_all(page, jupyter_lab.url(f"notebooks/{lecture}.ipynb"))
     assert error_texts(page) == [], f"{lecture}: error output after Run All"
+    assert twice_shown(page) == [], f"{lecture}: cells showing a widget twice"
 
     notebook = page.locator(PANEL)
     counts = {"sliders": notebook.locator(".widget-slider").count(),
@@ -242,16 +252,19 @@ def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, sc
     page.screenshot(path=str(screenshots / f"lab-{lecture}.png"))
 
 
-def test_error_output_is_detected(lab_page: Any, jupyter_lab: Any) -> None:
-    """The "no error output" assertions mean something: a cell that raises is seen."""
+def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab: Any) -> None:
+    """The "no error output" and "shown once" assertions mean something: both faults are seen."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("print('fine')"), nbformat.v4.new_code_cell("1 / 0")]
+    nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nfrom workbook.widgets import live"),
+                nbformat.v4.new_code_cell("live(lambda x: x * 2, {'x': w.IntSlider(value=1, description='x')})"),
+                nbformat.v4.new_code_cell("1 / 0")]
     (jupyter_lab.root / "scratch").mkdir(exist_ok=True)
-    nbformat.write(nb, jupyter_lab.root / "scratch" / "raises.ipynb")
-    open_and_run_all(lab_page, jupyter_lab.url("scratch/raises.ipynb"))
+    nbformat.write(nb, jupyter_lab.root / "scratch" / "faults.ipynb")
+    open_and_run_all(lab_page, jupyter_lab.url("scratch/faults.ipynb"))
     assert any("ZeroDivisionError" in line for line in lab_page.locator(ERROR_OUTPUT).all_inner_texts())
     assert error_texts(lab_page)
+    assert twice_shown(lab_page) == [1]
 
 
 def _first_short_answer(solutions: Path) -> tuple[str, str]:
