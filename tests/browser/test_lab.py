@@ -1,11 +1,13 @@
 """Each lecture as a learner meets it: JupyterLab in Chromium, Run All Cells, then use the widgets.
 
-Per lecture: no error output, the main widgets render, moving a control changes that widget's output
-(the table ``LECTURES`` says which controls and what the output must then show), check results carry
-their pass/fail styling, and a screenshot goes to ``test-artifacts/screenshots/lab-<lecture>.png``.
+Per lecture: no error output, no widget shown twice, the main widgets render, moving a control changes
+that widget's output (the table ``LECTURES`` says which controls and what the output must then show),
+check results carry their pass/fail styling, and a screenshot goes to
+``test-artifacts/screenshots/lab-<lecture>.png``.
 A lecture in the table that has not landed yet is skipped with a reason; a lecture that landed but is
 missing from the table still gets the generic checks (and every one of its sliders is tried).
-Then an exercise: type a correct answer into ``exercises/01_full_stack_ml.ipynb`` and see it pass.
+Then an exercise: type a wrong, then a correct answer into ``exercises/01_full_stack_ml.ipynb`` and see
+the check go from failed to passed.
 """
 
 from __future__ import annotations
