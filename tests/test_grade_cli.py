@@ -95,6 +95,8 @@ def test_kill_9_mid_batch_then_resume(tmp_path: Path, course: dict[str, Path]) -
         again = grade_all(submissions=subs, out=out, jobs=2, timeout_cell=5, **course)
         assert (again.reused, again.graded) == (len(RESUME_SET) - 1, 1)
         assert next(r for r in again.records if r["student"] == "untouched")["score"] == 1.0
+        forced = grade_all(submissions=subs, out=out, jobs=2, timeout_cell=5, force=True, **course)
+        assert (forced.reused, forced.graded) == (0, len(RESUME_SET))
     finally:
         sys.path.remove(str(FIXTURES))
 

@@ -155,3 +155,30 @@ def test_safe_name_keeps_plain_ids_and_tags_others() -> None:
     assert safe_name("kim_01") == "kim_01"
     odd = safe_name("../김 철수")
     assert "/" not in odd and odd != safe_name("../김 영희")
+
+
+def test_the_kernel_command_is_wrapped_for_each_isolation_level(tmp_path: Path) -> None:
+    from workbook.sandbox import Box, Isolation, wrap
+
+    argv = ["python", "-m", "ipykernel_launcher", "-f", "c.json"]
+    hidden = Path("/srv/course/keys")  # outside /tmp: covered by its own empty mount
+    for level in ("full", "network", "none"):
+        box = Box(home=tmp_path, cwd=tmp_path / "work", hide=(hidden, Path("/tmp/x")), memory_mb=512,
+                  isolation=Isolation(level, True))
+        wrapped = wrap(argv, box)
+        assert wrapped[-len(argv):] == argv
+        assert ("--net" in wrapped) == (level != "none")
+        assert any(a.startswith("--as=") for a in wrapped) or "--as=" in " ".join(wrapped)
+    script = wrap(argv, Box(tmp_path, tmp_path / "work", (hidden, Path("/tmp/x")), 512, Isolation("full", True)))
+    text = next(a for a in script if a.startswith("set -e"))
+    assert f"none {hidden}" in text and "/tmp/x" not in text  # /tmp is replaced whole anyway
+    assert "remount,bind,ro /" in text and "--bounding-set=-all" in text
+
+
+def test_hiding_never_covers_the_python_installation_or_this_package(tmp_path: Path) -> None:
+    import workbook
+    from workbook.sandbox import visible_hides
+
+    package = Path(workbook.__file__).parent
+    hides = visible_hides([tmp_path, package, package.parent, Path(sys.prefix), tmp_path / "nope"], keep=[])
+    assert hides == (tmp_path.resolve(),)
