@@ -124,3 +124,20 @@ def test_a_folder_without_any_notebook_is_an_error(tmp_path: Path, course: dict[
     result = CliRunner().invoke(main, ["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
                                        "--keys", str(course["keys_dir"]), "--exercises", str(course["exercises"])])
     assert result.exit_code == 1 and "no file of any notebook with a key (90_gradefix)" in result.output
+
+
+@pytest.mark.slow
+def test_a_killed_worker_costs_one_record(tmp_path: Path, course: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a PID namespace a student can kill the grader's worker process: the pool breaks, the
+    unfinished submissions are graded again one at a time, and only the killer gets an error."""
+    import workbook.sandbox
+
+    monkeypatch.setattr(workbook.sandbox, "probe", lambda memory_mb: workbook.sandbox.Isolation("none", True))
+    subs = tmp_path / "subs"
+    for name in ("correct", "attack_kill_grader", "partial"):
+        shutil.copytree(FIXTURES / "submissions" / name, subs / name)
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    batch = grade_all(submissions=subs, out=tmp_path / "out", jobs=2, timeout_cell=5, **course)
+    got = {r["student"]: (r["status"], r["score"]) for r in batch.records}
+    assert got == {"correct": ("graded", 7.0), "partial": ("graded", 3.0), "attack_kill_grader": ("error", 0.0)}
+    assert "worker process died" in next(r for r in batch.records if r["student"] == "attack_kill_grader")["reason"]

@@ -328,47 +328,65 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
                  ignored=ignored, isolation=isolation.to_dict())
 
 
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_worker)
+
+
 def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]], out: Path,
                executor: Executor | None, jobs: int | None, progress: bool) -> None:
-    """Grade ``tasks`` on the executor, saving each record the moment it arrives. A pool that breaks
-    (a worker killed from outside) is rebuilt; a task caught in two breaks is recorded as an error."""
+    """Grade ``tasks`` on the executor, saving each record the moment it arrives.
+
+    If a worker process dies (only possible where the kernel is not in its own PID namespace: a
+    student's code killed its parent), our own pool breaks and every unfinished task fails with it.
+    Those are then graded one at a time in a one-worker pool, so the one that kills that pool is
+    known: it alone is recorded as an ``error``.
+    """
     from tqdm import tqdm
 
     if not tasks:
         return
-    own = executor is None
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    attempts: dict[int, int] = {}
-    pending = list(range(len(tasks)))
-    failures = 0
     bar = tqdm(total=len(tasks), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
-    while pending:
-        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                               initializer=_warm_worker)
-        futures: dict[Future[dict[str, Any]], int] = {pool.submit(grade_submission, tasks[i]): i for i in pending}
-        pending = []
-        try:
-            for future in as_completed(futures):
-                index = futures[future]
-                task = tasks[index]
-                try:
-                    record = future.result()
-                except BrokenProcessPool:
-                    attempts[index] = attempts.get(index, 0) + 1
-                    if own and attempts[index] < 2:
-                        pending.append(index)
-                        continue
-                    record = _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed,
-                                     reason="the grading worker process died while grading this submission")
-                except Exception as err:  # e.g. a remote executor's failure: one record, not the batch
-                    record = _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed,
-                                     reason=f"grader error: {type(err).__name__}: {err}")
-                records[(task.sub.student, task.sub.notebook)] = record
-                gradebook.write_record(out, record)
-                failures += record["status"] != "graded"
-                bar.update(1)
-                bar.set_postfix(failed=failures)
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+    failures = 0
+
+    def save(task: Task, record: dict[str, Any]) -> None:
+        nonlocal failures
+        records[(task.sub.student, task.sub.notebook)] = record
+        gradebook.write_record(out, record)
+        failures += record["status"] != "graded"
+        bar.update(1)
+        bar.set_postfix(failed=failures)
+
+    def failed(task: Task, reason: str) -> dict[str, Any]:
+        return _record(task.sub, task.key, status="error", digest=task.digest, seed=task.seed,
+                       lang=task.options.lang, reason=reason)
+
+    suspects: list[Task] = []
+    pool = executor or _new_pool(workers)
+    try:
+        futures = {pool.submit(grade_submission, task): task for task in tasks}
+        for future in as_completed(futures):
+            try:
+                save(futures[future], future.result())
+            except BrokenProcessPool:
+                suspects.append(futures[future])
+            except Exception as err:  # e.g. a remote executor's failure: one record, not the batch
+                save(futures[future], failed(futures[future], f"grader error: {type(err).__name__}: {err}"))
+    finally:
+        if executor is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    single: ProcessPoolExecutor | None = None
+    try:
+        for task in suspects:
+            single = single or _new_pool(1)
+            try:
+                save(task, single.submit(grade_submission, task).result())
+            except BrokenProcessPool:
+                save(task, failed(task, "the grading worker process died while grading this submission"))
+                single.shutdown(wait=True)
+                single = None
+    finally:
+        if single is not None:
+            single.shutdown(wait=True)
     bar.close()
