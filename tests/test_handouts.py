@@ -30,7 +30,7 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path
 def test_pages_written_and_listed_in_the_index(demo_site: tuple[Path, list[Path]]) -> None:
     folder, pages = demo_site
     assert [p.name for p in pages] == ["00_demo.html", "index.html"]
-    assert all(p.exists() for p in pages)
+    assert all(p.stat().st_mode & 0o444 == 0o444 for p in pages)  # readable by a web server
     links = BeautifulSoup((folder / "site" / "index.html").read_text(), "html.parser").find_all("a")
     assert [(a["href"], a.get_text()) for a in links] == [("00_demo.html", "Lecture 0 — Demo")]
 
