@@ -3,9 +3,9 @@
 A student's kernel may run any code, so the grader wraps the kernel's launch command (the argv a
 kernelspec gives) in a small shell script run by ``unshare``. Three levels, the best one the OS allows:
 
-``full`` (root, or a user namespace with the rights): new network, PID and mount namespaces. Inside,
-  the root file system is remounted read-only (the kernel cannot edit the installed packages or
-  another kernel's files), fresh ``/tmp`` and ``/dev/shm`` hide every other submission's scratch
+``full`` (root; or any user where unprivileged user namespaces are allowed, inside one): new
+  network, PID and mount namespaces. Inside, the root file system is remounted read-only (the
+  kernel cannot edit the installed packages or another kernel's files), fresh ``/tmp`` and ``/dev/shm`` hide every other submission's scratch
   folder, the answer keys, the submissions and the results folder are covered by empty mounts, and
   only this submission's own folder is bound back, writable. Then every capability is dropped
   (``setpriv``), so the kernel cannot undo a mount, and ``prlimit`` caps its address space and the
@@ -37,6 +37,7 @@ class Isolation:
     level: str
     memory_cap: bool
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    user_namespace: bool = False  # not root: the namespaces are made inside a user namespace
 
     def to_dict(self) -> dict[str, object]:
         return {**asdict(self), "warnings": list(self.warnings)}
@@ -87,12 +88,13 @@ def wrap(argv: list[str], box: Box) -> list[str]:
     level = box.isolation.level
     # the box dies with the worker that started it, even on kill -9 (no orphaned kernels)
     tie = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
+    user = ["--user", "--map-root-user"] if box.isolation.user_namespace else []
     if level == "full":
-        return [*tie, "unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
+        return [*tie, "unshare", *user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
                 "sh", "-c", _full_script(box), "workbook-kernel", *argv]
     limit = _prlimit(box.memory_mb)
     if level == "network":
-        return [*tie, "unshare", "--net", *limit, *argv]
+        return [*tie, "unshare", *user, "--net", *limit, *argv]
     return [*tie, *limit, *argv]
 
 
@@ -116,15 +118,15 @@ def _runs(argv: list[str]) -> bool:
         return False
 
 
-def _full_works(memory_cap: bool) -> bool:
+def _full_works(isolation: Isolation) -> bool:
     """Run a test command in a full box: it must not see a hidden file, and may write only its folder."""
+    outside_tmp = Path("/var/tmp") if os.access("/var/tmp", os.W_OK) else Path.cwd()
     with tempfile.TemporaryDirectory(prefix="wb-probe-", dir="/tmp") as tmp, \
-            tempfile.TemporaryDirectory(prefix=".wb-probe-", dir=Path.cwd()) as secret:
+            tempfile.TemporaryDirectory(prefix=".wb-probe-", dir=outside_tmp) as secret:
         home = Path(tmp) / "box"
         (home / "work").mkdir(parents=True)
         (Path(secret) / "key").write_text("hidden")
-        box = Box(home=home, cwd=home / "work", hide=(Path(secret),), memory_mb=256,
-                  isolation=Isolation("full", memory_cap))
+        box = Box(home=home, cwd=home / "work", hide=(Path(secret),), memory_mb=256, isolation=isolation)
         test = f"test ! -e {shlex.quote(secret)}/key && touch x && ! touch {shlex.quote(secret)}/y"
         return _runs(wrap(["sh", "-c", test], box)) and (home / "work" / "x").exists()
 
@@ -134,12 +136,14 @@ def probe(memory_mb: int) -> Isolation:
     memory_cap = shutil.which("prlimit") is not None
     warnings = [] if memory_cap else ["prlimit not found: the kernel's memory is not capped"]
     if sys.platform.startswith("linux") and shutil.which("unshare"):
-        if shutil.which("setpriv") and _full_works(memory_cap):
-            return Isolation("full", memory_cap, tuple(warnings))
-        if _runs(["unshare", "--net", "true"]):
+        user = os.geteuid() != 0
+        full = Isolation("full", memory_cap, tuple(warnings), user_namespace=user)
+        if shutil.which("setpriv") and _full_works(full):
+            return full
+        if _runs(["unshare", *(["--user", "--map-root-user"] if user else []), "--net", "true"]):
             warnings.append("mount namespaces unavailable: kernels have no network but share the file system "
                             "(a student's code could read the answer key or write elsewhere)")
-            return Isolation("network", memory_cap, tuple(warnings))
+            return Isolation("network", memory_cap, tuple(warnings), user_namespace=user)
     warnings.append("namespaces unavailable (not root, no user namespaces, or not Linux): kernels run with the "
                     "grader's network and file system access; grade untrusted work on a machine that allows "
                     "`unshare -n`")
