@@ -19,7 +19,7 @@ from workbook.execute import check_results, error_outputs, execute_notebook
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")) \
     + sorted((ROOT / "exercises").glob("*.ipynb"))
-TIMES: dict[str, float] = {}
+TIMES: dict[str, dict[str, float]] = {}
 
 
 def _id(path: Path) -> str:
@@ -45,7 +45,9 @@ def test_notebook_runs(path: Path, tmp_path: Path) -> None:
     lang = "ko" if kind == "exercises" else "en"  # both languages run in every test session
     start = time.perf_counter()
     nb = execute_notebook(path, output=tmp_path / path.name, parameters={"lang": lang})
-    TIMES[_id(path)] = round(time.perf_counter() - start, 2)
+    durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
+    TIMES[_id(path)] = {"seconds": round(time.perf_counter() - start, 2),
+                        "slowest_cell": durations.index(max(durations)), "slowest_cell_seconds": round(max(durations), 2)}
     assert error_outputs(nb) == []
     results = check_results(nb)
     statuses = {r["qid"]: r["status"] for r in results}
