@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import workbook
 from workbook.assign import Paths, assign
 from workbook.grade import grade_all
 
@@ -24,6 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "grade"
 EXPECTED = list(csv.DictReader((FIXTURES / "expected.csv").open(encoding="utf-8")))
 NETWORK_PORT = 38517  # attack_network fetches the answer from here
 LIMITS = {"timeout_cell": 3.0, "timeout": 15.0, "memory_mb": 1024, "jobs": 2}
+STUDENT_FILE = Path(workbook.__file__).parent / "_written_by_a_student.txt"  # attack_write_package
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +71,8 @@ def batch(course: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
     finally:
         server.shutdown()
         mp.undo()
-    return result, out
+    yield result, out
+    STUDENT_FILE.unlink(missing_ok=True)  # written where the box is weaker than full
 
 
 def test_the_network_server_really_answers() -> None:
@@ -152,9 +155,7 @@ def test_attacks_leave_no_trace(batch) -> None:
     result, _ = batch
     if result.isolation["level"] != "full":
         pytest.skip("only the full sandbox makes the package read-only")
-    import workbook
-
-    assert not (Path(workbook.__file__).parent / "_written_by_a_student.txt").exists()
+    assert not STUDENT_FILE.exists()
 
 
 def test_rerun_reuses_everything_and_force_does_not(batch, course: dict[str, Path]) -> None:
