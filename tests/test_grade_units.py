@@ -182,3 +182,19 @@ def test_hiding_never_covers_the_python_installation_or_this_package(tmp_path: P
     package = Path(workbook.__file__).parent
     hides = visible_hides([tmp_path, package, package.parent, Path(sys.prefix), tmp_path / "nope"], keep=[])
     assert hides == (tmp_path.resolve(),)
+
+
+def test_too_large_files_are_not_read_and_other_files_are_not_an_empty_folder(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbook.submissions
+
+    monkeypatch.setattr(workbook.submissions, "MAX_BYTES", 10)
+    (tmp_path / "ann").mkdir()
+    (tmp_path / "ann" / f"{NB}.ipynb").write_text("x" * 11)
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "notes.ipynb").write_text("{}")
+    (tmp_path / "cho").mkdir()
+    found = {s.student: s for s in discover(tmp_path, [NB])[0]}
+    assert (found["ann"].problem, found["ann"].data) == ("invalid", b"") and "larger than" in found["ann"].reason
+    assert found["bob"].problem == "missing" and f"no {NB}.ipynb" in found["bob"].reason
+    assert found["cho"].problem == "missing" and "empty folder" in found["cho"].reason

@@ -18,9 +18,10 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 IGNORED_PARTS = (".ipynb_checkpoints", "__MACOSX")
+MAX_BYTES = 50_000_000  # a larger "notebook" is not read into memory
 
 
 class InvalidSubmission(ValueError):
@@ -49,26 +50,32 @@ def _claims(name: str, notebook: str) -> bool:
     return stem.endswith(".ipynb") and (stem == f"{notebook}.ipynb" or stem.startswith((f"{notebook} ", f"{notebook}-")))
 
 
-def _from_folder(folder: Path, root: Path, notebooks: list[str]) -> dict[str, list[tuple[str, bytes]]]:
-    found: dict[str, list[tuple[str, bytes]]] = {}
+def _read(origin: str, size: int, read: Callable[[], bytes]) -> tuple[str, bytes | None]:
+    """A file's origin and bytes, or None for bytes when it is too large to read."""
+    return origin, (read() if size <= MAX_BYTES else None)
+
+
+def _from_folder(folder: Path, root: Path, notebooks: list[str]) -> dict[str, list[tuple[str, bytes | None]]]:
+    found: dict[str, list[tuple[str, bytes | None]]] = {}
     for path in sorted(folder.rglob("*.ipynb")):
         if any(part in IGNORED_PARTS for part in path.parts):
             continue
         for notebook in notebooks:
             if _claims(path.name, notebook):
-                found.setdefault(notebook, []).append((str(path.relative_to(root)), path.read_bytes()))
+                found.setdefault(notebook, []).append(_read(str(path.relative_to(root)), path.stat().st_size, path.read_bytes))
     return found
 
 
-def _from_zip(path: Path, root: Path, notebooks: list[str]) -> dict[str, list[tuple[str, bytes]]]:
-    found: dict[str, list[tuple[str, bytes]]] = {}
+def _from_zip(path: Path, root: Path, notebooks: list[str]) -> dict[str, list[tuple[str, bytes | None]]]:
+    found: dict[str, list[tuple[str, bytes | None]]] = {}
     with zipfile.ZipFile(path) as archive:
-        for member in sorted(archive.namelist()):
-            if any(part in IGNORED_PARTS for part in member.split("/")):
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if any(part in IGNORED_PARTS for part in info.filename.split("/")):
                 continue
             for notebook in notebooks:
-                if _claims(member, notebook):
-                    found.setdefault(notebook, []).append((f"{path.relative_to(root)}:{member}", archive.read(member)))
+                if _claims(info.filename, notebook):
+                    origin = f"{path.relative_to(root)}:{info.filename}"
+                    found.setdefault(notebook, []).append(_read(origin, info.file_size, lambda i=info: archive.read(i)))
     return found
 
 
@@ -80,14 +87,17 @@ def discover(root: Path, notebooks: list[str]) -> tuple[list[Submission], list[s
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: submissions folder not found")
-    per_student: dict[str, dict[str, list[tuple[str, bytes]]]] = {}
+    per_student: dict[str, dict[str, list[tuple[str, bytes | None]]]] = {}
     broken: dict[str, str] = {}
+    empty: set[str] = set()
     ignored: list[str] = []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(".") or entry.name in IGNORED_PARTS:
             continue
         if entry.is_dir():
             student, found = entry.name, _from_folder(entry, root, notebooks)
+            if not any(p.is_file() and not p.name.startswith(".") for p in entry.rglob("*")):
+                empty.add(student)
         elif entry.suffix == ".zip":
             try:
                 student, found = entry.stem, _from_zip(entry, root, notebooks)
@@ -99,7 +109,8 @@ def discover(root: Path, notebooks: list[str]) -> tuple[list[Submission], list[s
             if owner is None:
                 ignored.append(entry.name)
                 continue
-            student, found = entry.name[: -len(owner) - 7], {owner: [(entry.name, entry.read_bytes())]}
+            student = entry.name[: -len(owner) - 7]
+            found = {owner: [_read(entry.name, entry.stat().st_size, entry.read_bytes)]}
         mine = per_student.setdefault(student, {})
         for notebook, files in found.items():
             mine.setdefault(notebook, []).extend(files)
@@ -110,13 +121,16 @@ def discover(root: Path, notebooks: list[str]) -> tuple[list[Submission], list[s
             if student in broken and not files:
                 out.append(Submission(student, notebook, broken[student], problem="invalid", reason=broken[student]))
             elif not files:
-                where = "empty folder" if not per_student.get(student) else f"no {notebook}.ipynb"
+                where = "empty folder" if student in empty else f"no {notebook}.ipynb"
                 out.append(Submission(student, notebook, student, problem="missing",
                                       reason=f"{student}: {where}; nothing to grade for {notebook}"))
             elif len(files) > 1:
                 names = ", ".join(name for name, _ in files)
                 out.append(Submission(student, notebook, names, problem="duplicate",
                                       reason=f"{len(files)} submissions ({names}); keep one and grade again"))
+            elif files[0][1] is None:
+                out.append(Submission(student, notebook, files[0][0], problem="invalid",
+                                      reason=f"{files[0][0]}: larger than {MAX_BYTES // 1_000_000} MB; not a notebook to grade"))
             else:
                 out.append(Submission(student, notebook, files[0][0], data=files[0][1]))
     return out, ignored
