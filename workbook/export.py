@@ -61,9 +61,9 @@ def _workbook_prelude():
             return {{"error": "took longer than {seconds} s"}}
         except NotImplementedError:
             return {{"missing": "not attempted"}}
-        except BaseException as err:
-            if isinstance(err, KeyboardInterrupt):
-                raise
+        except KeyboardInterrupt:  # the per-cell timeout: stop the export, keep what is written
+            raise
+        except BaseException as err:  # SystemExit too: a verdict on this case, not the end
             return {{"error": type(err).__name__ + ": " + str(err)[:200]}}
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
