@@ -158,10 +158,10 @@ def read_notebook(sub: Submission, released: Any) -> Any:
         raise InvalidSubmission(f"{where}: not a notebook (not UTF-8 text)") from None
     except ValueError as err:
         raise InvalidSubmission(f"{where}: not a notebook (not JSON: {err})") from None
+    if isinstance(data, dict) and "nbformat" in data and data["nbformat"] != 4:
+        raise InvalidSubmission(f"{where}: notebook format {data['nbformat']!r} is not supported (need 4)")
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise InvalidSubmission(f"{where}: not a notebook (no list of cells)")
-    if data.get("nbformat") != 4:
-        raise InvalidSubmission(f"{where}: notebook format {data.get('nbformat')!r} is not supported (need 4)")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)  # joins multi-line sources
         nbformat.validate(nb)
