@@ -236,7 +236,7 @@ def _owner_alive(workroot: Path) -> bool:
     return True
 
 
-def _prepare_workroot(isolation: Any) -> Path:
+def _new_workroot(isolation: Any) -> Path:
     """The batch's private folder (under /tmp, which every boxed kernel sees replaced by its own)."""
     parent = Path("/tmp" if isolation.level == "full" else tempfile.gettempdir())
     for stale in parent.glob("wb-grade-*"):  # left by a grader killed with SIGKILL
@@ -244,10 +244,14 @@ def _prepare_workroot(isolation: Any) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
     workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir=parent))
     (workroot / "owner.pid").write_text(str(os.getpid()))
-    # a warm matplotlib font cache to copy into each box: building it costs seconds per kernel
+    return workroot
+
+
+def _warm_fonts(workroot: Path) -> None:
+    """A warm matplotlib font cache in ``workroot/mpl`` to copy into each box: a kernel that builds
+    its own spends seconds on it."""
     env = {**os.environ, "MPLCONFIGDIR": str(workroot / "mpl"), "MPLBACKEND": "Agg"}
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True, timeout=300)
-    return workroot
 
 
 def _load_keys(keys_dir: Path, exercises: Path) -> dict[str, tuple[dict[str, Any], str, str]]:
@@ -292,7 +296,7 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     records: dict[tuple[str, str], dict[str, Any]] = {}
     tasks: list[Task] = []
     reused = 0
-    workroot = _prepare_workroot(isolation)
+    workroot = _new_workroot(isolation)
     hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[workroot])
     for sub in found:
         key, key_hash, released = available[sub.notebook]
@@ -310,9 +314,17 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
             gradebook.write_record(out, records[(sub.student, sub.notebook)])
         else:
             tasks.append(Task(sub, key, released, seed, digest, options, isolation, workroot, hide, out))
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    pool = executor or (_new_pool(workers) if tasks else None)
     try:
-        _run_tasks(tasks, records, out, executor, jobs, progress)
+        if executor is None and pool is not None:
+            for _ in range(workers):  # the workers start (and import) while the font cache is built
+                pool.submit(int)
+        _warm_fonts(workroot)
+        _run_tasks(tasks, records, out, pool, progress=progress)
     finally:
+        if executor is None and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         from .kernel_run import discard_spares
 
         discard_spares()  # an in-process executor keeps its spare kernel here
@@ -334,7 +346,7 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]], out: Path,
-               executor: Executor | None, jobs: int | None, progress: bool) -> None:
+               pool: Executor | None, *, progress: bool) -> None:
     """Grade ``tasks`` on the executor, saving each record the moment it arrives.
 
     If a worker process dies (only possible where the kernel is not in its own PID namespace: a
@@ -344,9 +356,8 @@ def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]]
     """
     from tqdm import tqdm
 
-    if not tasks:
+    if not tasks or pool is None:
         return
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     bar = tqdm(total=len(tasks), desc="grading", unit="submission", disable=not progress, file=sys.stderr)
     failures = 0
 
@@ -363,19 +374,14 @@ def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]]
                        lang=task.options.lang, reason=reason)
 
     suspects: list[Task] = []
-    pool = executor or _new_pool(workers)
-    try:
-        futures = {pool.submit(grade_submission, task): task for task in tasks}
-        for future in as_completed(futures):
-            try:
-                save(futures[future], future.result())
-            except BrokenProcessPool:
-                suspects.append(futures[future])
-            except Exception as err:  # e.g. a remote executor's failure: one record, not the batch
-                save(futures[future], failed(futures[future], f"grader error: {type(err).__name__}: {err}"))
-    finally:
-        if executor is None:
-            pool.shutdown(wait=True, cancel_futures=True)
+    futures = {pool.submit(grade_submission, task): task for task in tasks}
+    for future in as_completed(futures):
+        try:
+            save(futures[future], future.result())
+        except BrokenProcessPool:
+            suspects.append(futures[future])
+        except Exception as err:  # e.g. a remote executor's failure: one record, not the batch
+            save(futures[future], failed(futures[future], f"grader error: {type(err).__name__}: {err}"))
     single: ProcessPoolExecutor | None = None
     try:
         for task in suspects:
