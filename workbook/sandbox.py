@@ -152,10 +152,11 @@ def probe(memory_mb: int) -> Isolation:
 
 def kernel_env(home: Path) -> dict[str, str]:
     """Environment for a grading kernel: one thread per library, caches inside its own folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBOOK_", "JPY_"))}
+    # MPLBACKEND is dropped too: the kernel's own inline backend puts plots in the feedback page
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKBOOK_", "JPY_")) and k != "MPLBACKEND"}
     env.update({
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / "mpl"), "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "mpl"), "IPYTHONDIR": str(home / "ipython"),
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     return env
