@@ -214,8 +214,11 @@ def _grade(task: Task, started: float) -> dict[str, Any]:
     return record
 
 
-def _warm_worker() -> None:
-    """Import the heavy libraries once per worker process, not once per submission."""
+def _warm_worker(modules: tuple[str, ...] = ()) -> None:
+    """Import the heavy libraries once per worker process, not once per submission: the notebook
+    tools, and ``modules`` (the keys' reference functions and checkers, e.g. scikit-learn)."""
+    import importlib
+
     import nbconvert  # noqa: F401
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
@@ -224,6 +227,11 @@ def _warm_worker() -> None:
     from . import judge, kernel_run, report  # noqa: F401
 
     report.html_exporter()  # loading the HTML templates costs a second: pay it before the first submission
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue  # the verdict names the problem when the key is used
 
 
 def _owner_alive(workroot: Path) -> bool:
@@ -315,7 +323,7 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
         else:
             tasks.append(Task(sub, key, released, seed, digest, options, isolation, workroot, hide, out))
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    pool = executor or (_new_pool(workers) if tasks else None)
+    pool = executor or (_new_pool(workers, _judge_modules(tasks)) if tasks else None)
     try:
         if executor is None and pool is not None:
             for _ in range(workers):  # the workers start (and import) while the font cache is built
@@ -340,9 +348,16 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
                  ignored=ignored, isolation=isolation.to_dict())
 
 
-def _new_pool(workers: int) -> ProcessPoolExecutor:
+def _new_pool(workers: int, modules: tuple[str, ...]) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_worker)
+                               initializer=_warm_worker, initargs=(modules,))
+
+
+def _judge_modules(tasks: list[Task]) -> tuple[str, ...]:
+    """The modules the keys of ``tasks`` call for judging (references, checkers, seeded cases)."""
+    fields = ("reference", "checker", "hidden_from_seed", "answer_from_seed")
+    return tuple(sorted({spec[f].partition(":")[0] for task in tasks for spec in task.key["questions"].values()
+                         for f in fields if spec.get(f)}))
 
 
 def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]], out: Path,
@@ -385,7 +400,7 @@ def _run_tasks(tasks: list[Task], records: dict[tuple[str, str], dict[str, Any]]
     single: ProcessPoolExecutor | None = None
     try:
         for task in suspects:
-            single = single or _new_pool(1)
+            single = single or _new_pool(1, _judge_modules(suspects))
             try:
                 save(task, single.submit(grade_submission, task).result())
             except BrokenProcessPool:
