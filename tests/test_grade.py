@@ -23,7 +23,6 @@ from workbook.grade import grade_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grade"
 EXPECTED = list(csv.DictReader((FIXTURES / "expected.csv").open(encoding="utf-8")))
-NETWORK_PORT = 38517  # attack_network fetches the answer from here
 LIMITS = {"timeout_cell": 3.0, "timeout": 15.0, "memory_mb": 1024, "jobs": 2}
 STUDENT_FILE = Path(workbook.__file__).parent / "_written_by_a_student.txt"  # attack_write_package
 
@@ -59,17 +58,16 @@ class _Answer(http.server.BaseHTTPRequestHandler):
 def batch(course: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
     """Grade every fixture submission in one batch, with a loopback server offering the answer."""
     out = tmp_path_factory.mktemp("results")
-    try:
-        server = http.server.HTTPServer(("127.0.0.1", NETWORK_PORT), _Answer)
-    except OSError:
-        pytest.skip(f"port {NETWORK_PORT} is busy")
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     mp = pytest.MonkeyPatch()
     mp.syspath_prepend(str(FIXTURES))
+    mp.setenv("GRADE_TEST_PORT", str(server.server_port))  # attack_network fetches the answer there
     try:
         result = grade_all(submissions=FIXTURES / "submissions", out=out, **course, **LIMITS)
     finally:
         server.shutdown()
+        server.server_close()
         mp.undo()
     yield result, out
     STUDENT_FILE.unlink(missing_ok=True)  # written where the box is weaker than full
@@ -85,6 +83,7 @@ def test_the_network_server_really_answers() -> None:
         got = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/", timeout=5).read())
     finally:
         server.shutdown()
+        server.server_close()
     assert got == {"a": 1, "b": 2, "c": 3}
 
 

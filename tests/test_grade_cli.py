@@ -141,3 +141,29 @@ def test_a_killed_worker_costs_one_record(tmp_path: Path, course: dict[str, Path
     got = {r["student"]: (r["status"], r["score"]) for r in batch.records}
     assert got == {"correct": ("graded", 7.0), "partial": ("graded", 3.0), "attack_kill_grader": ("error", 0.0)}
     assert "worker process died" in next(r for r in batch.records if r["student"] == "attack_kill_grader")["reason"]
+
+
+@pytest.mark.slow
+def test_without_the_box_the_network_attack_works(tmp_path: Path, course: dict[str, Path],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control for attack_network: unboxed, it reaches the loopback server and scores q1, so
+    its 0 in the boxed batch comes from the sandbox."""
+    import http.server
+    import threading
+
+    import workbook.sandbox
+    from test_grade import _Answer
+
+    monkeypatch.setattr(workbook.sandbox, "probe", lambda memory_mb: workbook.sandbox.Isolation("none", True))
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("GRADE_TEST_PORT", str(server.server_port))
+    monkeypatch.syspath_prepend(str(FIXTURES))
+    shutil.copytree(FIXTURES / "submissions" / "attack_network", tmp_path / "subs" / "attack_network")
+    try:
+        batch = grade_all(submissions=tmp_path / "subs", out=tmp_path / "out", jobs=1, timeout_cell=10, **course)
+    finally:
+        server.shutdown()
+        server.server_close()
+    q1 = batch.records[0]["questions"][0]
+    assert (q1["qid"], q1["status"], q1["points"]) == ("q1", "passed", 3.0)

@@ -31,6 +31,7 @@ def safe_name(text: str) -> str:
 
 
 def record_path(out: Path, student: str, notebook: str) -> Path:
+    """Where the record of one student's notebook is kept."""
     return Path(out) / "records" / safe_name(student) / f"{notebook}.json"
 
 
