@@ -54,20 +54,39 @@ class Box:
     isolation: Isolation
 
 
+def _runtime() -> list[Path]:
+    """What every kernel needs to see: the Python installation and this package."""
+    return [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(__file__).resolve().parent]
+
+
+def _under_fresh_mounts(paths: list[Path]) -> list[Path]:
+    """Those of ``paths`` that the fresh ``/tmp`` or ``/dev/shm`` would cover (a clone under /tmp)."""
+    return [p for p in paths if any(Path(t) in p.parents for t in ("/tmp", "/dev/shm"))]
+
+
 def _full_script(box: Box) -> str:
     """Shell commands run as root inside the new namespaces, ending in ``exec`` of the kernel."""
     q = shlex.quote
     home = q(str(box.home))
-    lines = [
-        "set -e",
-        f"cd {home}",  # keeps a handle on our folder while /tmp is covered
+    keep = _under_fresh_mounts(_runtime())
+    # Runtime folders under /tmp are bound into our folder first, carried across the fresh /tmp with
+    # it (--rbind), put back at their own paths read-only, and then unmounted from our folder (the
+    # empty mount points stay: the first binds still hold them, on the covered old /tmp).
+    stash = [f"{home}/.wb-runtime/{i}" for i in range(len(keep))]
+    lines = ["set -e", f"cd {home}"]  # keeps a handle on our folder while /tmp is covered
+    for path, spot in zip(keep, stash):
+        lines += [f"mkdir -p {spot}", f"mount --bind {q(str(path))} {spot}"]
+    lines += [
         "mount -o remount,bind,ro /",
         "mount -t tmpfs -o size=256m,mode=1777 none /tmp",
         "mount -t tmpfs -o size=64m,mode=1777 none /dev/shm",
         f"mkdir -p {home}",
-        f"mount --no-canonicalize --bind . {home}",  # '.' is the old folder, not the new empty path
+        f"mount --no-canonicalize --rbind . {home}",  # '.' is the old folder, not the new empty path
         f"mount -o remount,bind,rw {home}",
     ]
+    for path, spot in zip(keep, stash):
+        lines += [f"mkdir -p {q(str(path))}", f"mount --bind {spot} {q(str(path))}",
+                  f"mount -o remount,bind,ro {q(str(path))}", f"umount {spot}"]
     lines += [f"mount -t tmpfs -o size=4k,mode=000 none {q(str(path))}" for path in box.hide
               if not any(path == Path(t) or Path(t) in path.parents for t in ("/tmp", "/dev/shm"))]  # already covered
     lines.append(f"cd {q(str(box.cwd))}")
@@ -101,8 +120,7 @@ def wrap(argv: list[str], box: Box) -> list[str]:
 def visible_hides(paths: list[Path], keep: list[Path]) -> tuple[Path, ...]:
     """The folders to hide, minus any that would also hide what the kernel needs (the Python
     installation, this package, the grader's work folder)."""
-    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(__file__).resolve().parent,
-              *[p.resolve() for p in keep]]
+    needed = [*_runtime(), *[p.resolve() for p in keep]]
     out: list[Path] = []
     for path in paths:
         path = path.resolve()
@@ -127,7 +145,8 @@ def _full_works(isolation: Isolation) -> bool:
         (home / "work").mkdir(parents=True)
         (Path(secret) / "key").write_text("hidden")
         box = Box(home=home, cwd=home / "work", hide=(Path(secret),), memory_mb=256, isolation=isolation)
-        test = f"test ! -e {shlex.quote(secret)}/key && touch x && ! touch {shlex.quote(secret)}/y"
+        python = f"{shlex.quote(sys.executable)} -c 'import workbook'"  # the kernel's interpreter must start
+        test = f"test ! -e {shlex.quote(secret)}/key && touch x && ! touch {shlex.quote(secret)}/y && {python}"
         return _runs(wrap(["sh", "-c", test], box)) and (home / "work" / "x").exists()
 
 
