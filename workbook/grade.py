@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import gradebook, keys
-from .assign import write_atomic
+from .atomic import write_atomic
 from .submissions import InvalidSubmission, Submission, discover, read_notebook, submitted_notebooks
 
 GRADER_VERSION = "1"

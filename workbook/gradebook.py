@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .assign import write_atomic
+from .atomic import write_atomic
 
 GRADE_COLUMNS = ("student", "notebook", "question", "points", "max_points", "status", "message", "flags")
 

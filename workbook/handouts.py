@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from .assign import write_atomic
+from .atomic import write_atomic
 from .execute import error_outputs, execute_notebook
 
 REMOVE_CELL = ("remove-cell", "workbook-stamp", "injected-parameters")  # papermill's copy of the parameters
@@ -166,13 +166,6 @@ def widget_manager_dist(cache: Path) -> Path:
     return dist
 
 
-def _publish(page: Path, text: str) -> None:
-    """Write a page atomically, readable by everyone: handouts are served by web servers, and the
-    temporary file behind an atomic write is private (0600)."""
-    write_atomic(page, text)
-    page.chmod(0o644)
-
-
 def _execute(source: Path, lang: str, live_widgets: bool) -> Any:
     """Run one lecture notebook for its handout; errors name the file."""
     import nbformat
@@ -213,9 +206,9 @@ def build_handouts(*, out: Path, notebooks: Path = Path("notebooks"), lang: str 
     for source in sources:
         nb = _execute(source, lang, live_widgets)
         page = Path(out) / f"{source.stem}.html"
-        _publish(page, to_html(nb, lang=lang, widget_script=widget_script))
+        write_atomic(page, to_html(nb, lang=lang, widget_script=widget_script))
         written.append(page)
         pages.append((page.name, title_of(nb, source.stem)))
     index = Path(out) / "index.html"
-    _publish(index, index_page(pages, lang))
+    write_atomic(index, index_page(pages, lang))
     return written + [index]
