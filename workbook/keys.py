@@ -31,6 +31,11 @@ The source of truth is ``solutions/keys/NN_topic.yml`` (instructors only; never 
           - args: [[["a", 1]]]          # its outputs on these args (plain data), so the grader
           - args: [[["a", 2]]]          # can judge them in its own process
 
+Per-student variants (grading only; see ``workbook/judge.py``): a function question with ``reference``
+may add ``hidden_from_seed: module:function`` (seed -> more hidden cases), and a value question
+``answer_from_seed: module:function`` (seed -> the expected answer, for notebooks that derive their
+data from the injected ``seed``; ``answer`` stays the answer for the default seed the learner sees).
+
 ``workbook assign`` compiles each source key into ``workbook/keys/<prefix>.json``, the learner key:
 answers and expected outputs only as salted digests, no hidden cases. The grader reads the source
 key directly and judges in its own process.
