@@ -7,6 +7,7 @@ go to ``test-artifacts/notebook_times.json`` (reported, never asserted).
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import time
 from pathlib import Path
@@ -40,11 +41,17 @@ def test_there_are_notebooks() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_id)
-def test_notebook_runs(path: Path, tmp_path: Path) -> None:
+def test_notebook_runs(path: Path, tmp_path: Path, artifacts: Path) -> None:
     kind = path.parent.name
     lang = "ko" if kind == "exercises" else "en"  # both languages run in every test session
     start = time.perf_counter()
-    nb = execute_notebook(path, output=tmp_path / path.name, parameters={"lang": lang})
+    # A run that takes a minute is stuck somewhere: leave every thread's stack for the record.
+    with open(artifacts / f"stall-{path.parent.name}-{path.stem}.txt", "w") as stall:
+        faulthandler.dump_traceback_later(60, file=stall)
+        try:
+            nb = execute_notebook(path, output=tmp_path / path.name, parameters={"lang": lang})
+        finally:
+            faulthandler.cancel_dump_traceback_later()
     durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
     TIMES[_id(path)] = {"seconds": round(time.perf_counter() - start, 2),
                         "slowest_cell": durations.index(max(durations)), "slowest_cell_seconds": round(max(durations), 2)}
