@@ -304,9 +304,10 @@ def compas_figure(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
         c = counts.loc[group]
         matrix = np.array([[c["TN"], c["FP"]], [c["FN"], c["TP"]]])
         ax.imshow(matrix, cmap="Blues")
+        middle = (matrix.min() + matrix.max()) / 2  # imshow spans the colours from min to max
         for (i, j), n in np.ndenumerate(matrix):
             ax.text(j, i, f"{n}\n{['TN', 'FP', 'FN', 'TP'][2 * i + j]}", ha="center", va="center",
-                    color="white" if n > matrix.max() / 2 else "black")
+                    color="white" if n > middle else "black")
         ax.set_xticks([0, 1], [_ft("low risk", "저위험"), _ft("high risk", "고위험")])
         ax.set_yticks([0, 1], labels)
         ax.set_title(f"{group} (n={int(matrix.sum())})")
