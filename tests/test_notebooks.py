@@ -46,12 +46,15 @@ def test_notebook_runs(path: Path, tmp_path: Path, artifacts: Path) -> None:
     lang = "ko" if kind == "exercises" else "en"  # both languages run in every test session
     start = time.perf_counter()
     # A run that takes a minute is stuck somewhere: leave every thread's stack for the record.
-    with open(artifacts / f"stall-{path.parent.name}-{path.stem}.txt", "w") as stall:
+    record = artifacts / f"stall-{path.parent.name}-{path.stem}.txt"
+    with open(record, "w") as stall:
         faulthandler.dump_traceback_later(60, file=stall)
         try:
             nb = execute_notebook(path, output=tmp_path / path.name, parameters={"lang": lang})
         finally:
             faulthandler.cancel_dump_traceback_later()
+    if record.stat().st_size == 0:
+        record.unlink()
     durations = [c.metadata.get("papermill", {}).get("duration") or 0.0 for c in nb.cells]
     TIMES[_id(path)] = {"seconds": round(time.perf_counter() - start, 2),
                         "slowest_cell": durations.index(max(durations)), "slowest_cell_seconds": round(max(durations), 2)}
