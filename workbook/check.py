@@ -16,7 +16,7 @@ from typing import Any
 
 from . import keys
 from .i18n import get_lang, msg, pick
-from .normalize import NotCanonical, Rule, agree, digest, is_missing
+from .normalize import NotCanonical, Rule, agree, digest, is_missing, short_repr
 
 MIME = "application/vnd.workbook.check+json"
 STATUSES = ("passed", "failed", "not_attempted", "error")
@@ -86,11 +86,6 @@ def _result(qid: str, spec: dict[str, Any] | None, status: str, lang: str, score
                        details=details or [], hint=pick(spec.get("hint"), lang), lang=lang)
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _check_value(qid: str, spec: dict[str, Any], value: Any, lang: str) -> CheckResult:
     rule, salt = Rule.from_dict(spec["rule"]), spec["salt"]
     try:
@@ -123,7 +118,7 @@ def _check_function(qid: str, spec: dict[str, Any], func: Any, lang: str) -> Che
     cases, right, details = spec["cases"], 0, []
     for case in cases:
         args, kwargs = case["args"], case.get("kwargs", {})
-        shown = ", ".join(_short(a, 40) for a in args)
+        shown = ", ".join(short_repr(a, 40) for a in args)
         try:
             got = func(*json.loads(json.dumps(args)), **kwargs)  # a fresh copy: the function may mutate it
         except NotImplementedError:
@@ -145,9 +140,9 @@ def _check_function(qid: str, spec: dict[str, Any], func: Any, lang: str) -> Che
         if ok:
             right += 1
         elif want is not None:
-            details.append(msg("case_expected", lang, args=shown, got=_short(got), want=_short(want)))
+            details.append(msg("case_expected", lang, args=shown, got=short_repr(got), want=short_repr(want)))
         else:
-            details.append(msg("case_failed", lang, args=shown, got=_short(got)))
+            details.append(msg("case_failed", lang, args=shown, got=short_repr(got)))
     if right == len(cases):
         return _result(qid, spec, "passed", lang, 1.0)
     return _result(qid, spec, "failed", lang, right / len(cases),

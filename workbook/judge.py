@@ -16,7 +16,7 @@ from typing import Any
 
 from . import keys
 from .i18n import pick
-from .normalize import NotCanonical, agree
+from .normalize import NotCanonical, agree, short_repr
 
 ANSWER_FORMS = ("value", "outputs", "missing", "unserialisable", "not_callable")  # see workbook.export
 STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error")
@@ -44,11 +44,6 @@ def hidden_cases(spec: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     if spec.get("hidden_from_seed"):
         cases += [{"args": c["args"], "kwargs": c.get("kwargs", {})} for c in keys.resolve(spec["hidden_from_seed"])(seed)]
     return cases
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _score(spec: dict[str, Any], fraction: float) -> float:
@@ -94,8 +89,8 @@ def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden:
         right += ok
         hidden_right += ok and index >= len(public)
         if not ok and not first_problem and index < len(public):  # hidden inputs are never shown
-            args = ", ".join(_short(a, 30) for a in case["args"])
-            got = out.get("error") or (f"returned {_short(out['value'])}" if "value" in out else next(iter(out.values())))
+            args = ", ".join(short_repr(a, 30) for a in case["args"])
+            got = out.get("error") or (f"returned {short_repr(out['value'], 60)}" if "value" in out else next(iter(out.values())))
             first_problem = f"for input {args}: {got}"
     message = f"{right} of {len(cases)} cases pass ({hidden_right} of {len(hidden)} hidden)"
     return right / len(cases), message + (f"; {first_problem}" if first_problem else "")

@@ -108,6 +108,12 @@ def on_boundary(value: Any, rule: Rule) -> bool:
     return False
 
 
+def short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def is_missing(value: Any) -> bool:
     """True for ``...`` and for containers whose every leaf is ``...`` (a template not filled in)."""
     if value is Ellipsis:
