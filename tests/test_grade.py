@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import workbook
+from handout_audit import remote_sources
 from workbook.assign import Paths, assign
 from workbook.grade import grade_all
 
@@ -138,6 +139,7 @@ def test_feedback_shows_verdicts_but_no_hidden_inputs(batch, course: dict[str, P
     assert page.count("workbook-verdict") >= 4 and re.search(r"data-status=.partial.", page)
     assert "Count the letters." in page  # the hint of a question not passed
     assert "[1, 0, 1]" not in page and "_wb_" not in page and "answers.json" not in page
+    assert remote_sources(page) == []  # viewable offline, like the handouts
     huge = out / "feedback" / "huge_output" / "90_gradefix.html"
     assert huge.stat().st_size < 2_000_000 and "output truncated by the grader" in huge.read_text(encoding="utf-8")
 

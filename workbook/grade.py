@@ -209,7 +209,7 @@ def _grade(task: Task, started: float) -> dict[str, Any]:
     page = Path("feedback") / gradebook.safe_name(sub.student) / f"{sub.notebook}.html"
     for cell in run.nb.cells:
         cell.metadata.pop("workbook_grader", None)
-    write_atomic(task.out / page, report.feedback_html(run.nb, record, key["prefix"]))
+    write_atomic(task.out / page, report.feedback_html(run.nb, record, key["prefix"], task.options.lang))
     record["feedback"] = str(page)
     return record
 
@@ -224,9 +224,9 @@ def _warm_worker(modules: tuple[str, ...] = ()) -> None:
     import papermill  # noqa: F401
     from jupyter_client.manager import AsyncKernelManager  # noqa: F401
 
-    from . import judge, kernel_run, report  # noqa: F401
+    from . import handouts, judge, kernel_run, report  # noqa: F401
 
-    report.html_exporter()  # loading the HTML templates costs a second: pay it before the first submission
+    handouts.offline_exporter("en")  # loading the HTML templates costs a second: pay it before the first submission
     for module in modules:
         try:
             importlib.import_module(module)

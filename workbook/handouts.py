@@ -13,6 +13,7 @@ at build time, never committed) is copied beside the pages, so the controls rend
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import shutil
@@ -79,8 +80,10 @@ def tex_to_mathml(tex: str, *, display: bool) -> str:
         return f"<code class='workbook-tex'>{html.escape(tex)}</code>"
 
 
-def _exporter(lang: str) -> Any:
-    """An nbconvert HTML exporter that writes pages needing no network."""
+@functools.lru_cache(maxsize=None)
+def offline_exporter(lang: str) -> Any:
+    """An nbconvert HTML exporter that writes pages needing no network (built once per language:
+    loading its templates costs about a second)."""
     from jinja2 import DictLoader, pass_context
     from nbconvert import HTMLExporter
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
@@ -128,7 +131,7 @@ def _exporter(lang: str) -> Any:
 def to_html(nb: Any, *, lang: str = "en", widget_script: str | None = None) -> str:
     """One self-contained HTML page for an executed notebook. ``widget_script`` is the (relative) URL
     of a widget manager to load when the notebook holds widget state; None leaves widgets out."""
-    exporter = _exporter(lang)
+    exporter = offline_exporter(lang)
     body, _ = exporter.from_notebook_node(nb, resources={"workbook_widget_script": widget_script})
     return body
 

@@ -7,12 +7,12 @@ banner are removed. No solution code is ever in it: the submission never had any
 
 from __future__ import annotations
 
-import functools
 import html
 import re
 from typing import Any
 
 from .export import GRADER_TAG
+from .handouts import to_html
 
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 _COLOURS = {"passed": "#1e7e34", "partial": "#8a4b00", "failed": "#b3261e", "not_attempted": "#3c4043",
@@ -34,15 +34,9 @@ def _box(verdict: dict[str, Any]) -> str:
             + (f"<div><b>Hint:</b> {html.escape(hint)}</div>" if hint else "") + "</div>")
 
 
-@functools.lru_cache(maxsize=1)
-def html_exporter() -> Any:
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(template_name="lab", embed_images=True)
-
-
-def feedback_html(nb: Any, record: dict[str, Any], prefix: str) -> str:
-    """The student's feedback page for an executed submission and its record."""
+def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en") -> str:
+    """The student's feedback page for an executed submission and its record; like the handouts,
+    it needs no network to view (no MathJax or require.js from a CDN)."""
     import nbformat
 
     cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & {GRADER_TAG, PAPERMILL_ERROR_TAG}]
@@ -65,8 +59,7 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str) -> str:
             + "".join(f"<p style='color:#b3261e'>Flagged: {html.escape(t)}</p>" for t in record.get("tamper", []))
             + (f"<p>Questions whose check cell is missing:</p>{rest}" if rest else ""))
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(head), *out], metadata=nb.metadata)
-    body, _ = html_exporter().from_notebook_node(page)
-    return body
+    return to_html(page, lang=lang)
 
 
 def _histogram(scores: list[float], top: float, bins: int = 10) -> str:
