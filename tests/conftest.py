@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,8 +15,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 os.environ.pop("WORKBOOK_LANG", None)
 os.environ.pop("WORKBOOK_KEYS", None)
 os.environ.pop("WORKBOOK_HANDOUT", None)
-# Plots render off-screen in kernels and in tests alike.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Plots in the tests' own process render off-screen. Not through MPLBACKEND: kernels inherit the
+# environment, and a learner's kernel uses the inline backend, so the executed notebooks should too.
+matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")
