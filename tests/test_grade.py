@@ -2,7 +2,8 @@
 
 The fixture notebook and key (``tests/fixtures/grade/``) are the grader's own, so these tests do not
 move with lecture content. ``expected.csv`` says, per student folder, the status and score it must
-get; ``needs=full`` rows are attacks only the full sandbox stops (skipped where the OS allows less).
+get; ``needs=full`` rows are attacks only the full sandbox stops (skipped where the OS allows less),
+``needs=bwrap`` rows those whose outcome is the bwrap box's.
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ from __future__ import annotations
 import csv
 import http.server
 import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from handout_audit import remote_sources
 
 import workbook
-from handout_audit import remote_sources
 from workbook.assign import Paths, assign
 from workbook.grade import grade_all
 
@@ -39,9 +45,13 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"keys_dir": base / "solutions" / "keys", "exercises": base / "exercises"}
 
 
-@pytest.fixture(autouse=True)
-def _fixture_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.syspath_prepend(str(FIXTURES))  # the key's seeded cases live in gradefix_cases.py
+SECRET = "wb-grader-secret-3f9a"  # in the grader's environment during the batch: no page may show it
+
+
+def _host_state() -> dict[str, object]:
+    """What attack_host_writes tries to change on the host."""
+    return {"dev": Path("/dev/wb-attack").exists(), "cgroup": Path("/sys/fs/cgroup/wb-attack").exists(),
+            "swappiness": Path("/proc/sys/vm/swappiness").read_text(), "hostname": Path("/proc/sys/kernel/hostname").read_text()}
 
 
 class _Answer(http.server.BaseHTTPRequestHandler):
@@ -55,21 +65,33 @@ class _Answer(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def answer_server() -> http.server.HTTPServer:
+    """A loopback server offering q1's answer on the first free port where attack_network looks."""
+    for port in range(38517, 38537):
+        try:
+            server = http.server.HTTPServer(("127.0.0.1", port), _Answer)
+        except OSError:
+            continue
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+    pytest.skip("no free port in 38517-38536 for the network attack's server")
+
+
 @pytest.fixture(scope="module")
 def batch(course: dict[str, Path], tmp_path_factory: pytest.TempPathFactory):
     """Grade every fixture submission in one batch, with a loopback server offering the answer."""
     out = tmp_path_factory.mktemp("results")
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = answer_server()
     mp = pytest.MonkeyPatch()
-    mp.syspath_prepend(str(FIXTURES))
-    mp.setenv("GRADE_TEST_PORT", str(server.server_port))  # attack_network fetches the answer there
+    mp.setenv("WORKBOOK_TEST_SECRET", SECRET)
+    before = _host_state()
     try:
         result = grade_all(submissions=FIXTURES / "submissions", out=out, **course, **LIMITS)
     finally:
         server.shutdown()
         server.server_close()
         mp.undo()
+    result.host_before, result.host_after = before, _host_state()
     yield result, out
     STUDENT_FILE.unlink(missing_ok=True)  # written where the box is weaker than full
 
@@ -78,8 +100,7 @@ def test_the_network_server_really_answers() -> None:
     """attack_network's server is reachable from the test process, so its 0 comes from the sandbox."""
     import urllib.request
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = answer_server()
     try:
         got = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/", timeout=5).read())
     finally:
@@ -99,6 +120,8 @@ def test_status_and_score(batch, row: dict[str, str]) -> None:
     result, _ = batch
     if row["needs"] == "full" and result.isolation["level"] != "full":
         pytest.skip(f"only the full sandbox stops {row['student']} (this machine: {result.isolation['level']})")
+    if row["needs"] == "bwrap" and result.isolation.get("tool") != "bwrap":
+        pytest.skip(f"{row['student']}'s outcome is that of the bwrap box (this machine: {result.isolation})")
     record = next(r for r in result.records if r["student"] == row["student"])
     assert (record["status"], record["score"]) == (row["status"], float(row["score"])), record["reason"]
     assert len(record["tamper"]) == int(row["tampered"]), record["tamper"]
@@ -165,3 +188,121 @@ def test_rerun_reuses_everything_and_force_does_not(batch, course: dict[str, Pat
                       **course, **LIMITS)
     assert again.graded == 0 and again.reused == len(EXPECTED)
     assert [r["score"] for r in again.records] == [r["score"] for r in result.records]
+
+
+def _record(result, student: str) -> dict:
+    return next(r for r in result.records if r["student"] == student)
+
+
+def _page(out: Path, result, student: str) -> str:
+    return (out / _record(result, student)["feedback"]).read_text(encoding="utf-8")
+
+
+def test_a_hung_or_crashing_export_costs_its_own_question_only(batch) -> None:
+    result, out = batch
+    for student, status in (("export_interrupted", "timeout"), ("export_hang", "timeout"), ("export_crash", "kernel_died")):
+        questions = {q["qid"]: q for q in _record(result, student)["questions"]}
+        assert questions["q2"]["status"] == status and questions["q2"]["points"] == 0
+        assert all(questions[q]["status"] == "passed" for q in ("q1", "q3", "q4")), student
+        assert f"q2: {status}" in _record(result, student)["reason"]
+        assert re.search(f"data-qid=.q2. data-status=.{status}.", _page(out, result, student))
+
+
+def test_forged_exports_are_flagged_and_score_nothing(batch) -> None:
+    result, _ = batch
+    for student in ("attack_nan_exporter", "attack_post_export"):
+        record = _record(result, student)
+        assert record["score"] == 0 and record["tamper"] and "tampered" in record["tamper"][0], record["tamper"]
+
+
+def test_every_id_has_its_own_record_and_page(batch) -> None:
+    result, out = batch
+    unicode, plain = _record(result, "유니코드 학생"), _record(result, "student-4bc76067")
+    assert unicode["feedback"] != plain["feedback"]
+    assert (unicode["score"], plain["score"]) == (7, 0)
+    assert "sum(a == b" not in _page(out, result, "student-4bc76067")  # never the other student's solution
+    assert _record(result, ".dot_student")["score"] == 7
+
+
+def test_csv_files_neutralise_formulas(batch) -> None:
+    _, out = batch
+    for name in ("grades.csv", "summary.csv"):
+        cells = [cell for row in csv.reader((out / name).open(encoding="utf-8")) for cell in row]
+        assert "'=HYPERLINK" in cells and not any(c.startswith(("=", "+", "@")) for c in cells), name
+
+
+def test_links_are_never_followed(batch) -> None:
+    result, _ = batch
+    for student in ("link_file", "link_folder"):
+        record = _record(result, student)
+        assert record["status"] == "invalid" and "link" in record["reason"], record["reason"]
+
+
+def test_nothing_from_the_export_or_the_grader_reaches_a_page(batch) -> None:
+    result, out = batch
+    pages = [p.read_text(encoding="utf-8") for p in (out / "feedback").rglob("*.html")]
+    assert pages and not any(SECRET in page for page in pages)
+    assert "[1, 0, 1]" not in _page(out, result, "attack_update_display")  # a hidden input
+    flood = out / _record(result, "attack_output_flood")["feedback"]
+    assert flood.stat().st_size < 5000 * 1000 + 1_500_000
+    library = _page(out, result, "interrupt_in_library")
+    assert "installed code not shown" in library and "textwrap.py" not in library and "site-packages" not in library
+
+
+def test_the_box_leaves_the_host_as_it_was(batch) -> None:
+    result, _ = batch
+    if result.isolation["level"] != "full":
+        pytest.skip("only the full sandbox keeps /dev, /sys and /proc/sys read-only")
+    assert result.host_after == result.host_before
+    assert _record(result, "attack_environment")["score"] == 0
+
+
+def _open_to_all(path: Path) -> str:
+    """Shell lines (for a private mount namespace) that let any user reach ``path`` when a folder on
+    the way is closed to them (a Python installation under /root): the closed folder is replaced by
+    an empty, open tmpfs, and only the one child on the way is bound back."""
+    closed = next((p for p in reversed(path.parents) if p != Path("/") and not p.stat().st_mode & 0o001), None)
+    if closed is None:
+        return ""
+    child = closed / path.relative_to(closed).parts[0]
+    stash = Path(tempfile.mkdtemp(prefix="wb-stash-"))
+    return (f"mount --bind {shlex.quote(str(child))} {stash} && mount -t tmpfs -o mode=755 none {shlex.quote(str(closed))} && "
+            f"mkdir -p {shlex.quote(str(child))} && mount --bind {stash} {shlex.quote(str(child))} && ")
+
+
+@pytest.mark.slow
+def test_the_same_batch_as_a_non_root_user(course: dict[str, Path]) -> None:
+    """As root, the batch again as user 'nobody' (65534), whose box is made inside a user namespace."""
+    if os.geteuid() != 0:
+        pytest.skip("the main batch already ran as a non-root user")
+    probe = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                            "unshare", "--user", "--map-root-user", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"unprivileged user namespaces are not allowed here: {probe.stderr.decode().strip()}")
+    base = Path(tempfile.mkdtemp(prefix="wb-nonroot-"))
+    try:
+        shutil.copytree(FIXTURES / "submissions", base / "subs", symlinks=True)
+        shutil.copytree(course["keys_dir"].parent, base / "solutions")
+        shutil.copytree(course["exercises"], base / "exercises")
+        subprocess.run(["chown", "-R", "65534:65534", str(base)], check=True)
+        base.chmod(0o755)
+        grade = [str(Path(sys.executable).with_name("workbook")), "grade", str(base / "subs"), "--out", str(base / "out"),
+                 "--keys", str(base / "solutions" / "keys"), "--exercises", str(base / "exercises"),
+                 "--timeout-cell", str(LIMITS["timeout_cell"]), "--timeout", str(LIMITS["timeout"]),
+                 "--memory", str(LIMITS["memory_mb"]), "--jobs", "2"]
+        script = (_open_to_all(Path(sys.base_prefix).resolve()) + "exec setpriv --reuid 65534 --regid 65534 --clear-groups "
+                  + f"env -i PATH=/usr/bin:/bin HOME={base} LANG=C.UTF-8 " + " ".join(map(shlex.quote, grade)))
+        done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        data = json.loads((base / "out" / "results.json").read_text(encoding="utf-8"))
+        isolation = data["isolation"]
+        assert isolation["user_namespace"] is True
+        got = {r["student"]: (r["status"], r["score"]) for r in data["submissions"]}
+        for row in EXPECTED:
+            if (row["needs"] == "full" and isolation["level"] != "full") or \
+                    (row["needs"] == "bwrap" and isolation.get("tool") != "bwrap"):
+                continue
+            assert got[row["student"]] == (row["status"], float(row["score"])), row["student"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

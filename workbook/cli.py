@@ -69,13 +69,14 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
     and records the isolation level in results.json.
     """
     from .grade import grade_all
+    from .gradebook import ResultsLocked
     from .keys import KeyFileError
 
     try:
         batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
                           notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
                           memory_mb=memory_mb, force=force, lang=lang, progress=True)
-    except (FileNotFoundError, ValueError, KeyFileError) as err:
+    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked) as err:
         raise click.ClickException(str(err)) from None
     for warning in batch.isolation.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)

@@ -15,11 +15,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import keys
+from .export import ANSWER_FORMS, finite
 from .i18n import pick
 from .normalize import NotCanonical, agree, short_repr
 
-ANSWER_FORMS = ("value", "outputs", "missing", "unserialisable", "not_callable")  # see workbook.export
-STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error")
+# What the grader itself says when a question has no exported answer (see workbook.grade._answers).
+STOPPED = {"timeout": "timeout", "kernel_died": "kernel_died", "not_exported": "missing", "rejected": "failed"}
+STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error", "timeout", "kernel_died")
 
 
 @dataclass
@@ -123,8 +125,18 @@ def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None
     if answer is None:
         verdict.status, verdict.message = "missing", "no answer was exported (the notebook did not finish)"
         return verdict
+    if isinstance(answer, dict) and len(answer) == 1 and next(iter(answer)) in STOPPED:
+        form = next(iter(answer))
+        verdict.status, verdict.message = STOPPED[form], str(answer[form])
+        return verdict
     if not isinstance(answer, dict) or not set(answer) & set(ANSWER_FORMS):
         verdict.message = "the exported answer is malformed (was the export tampered with?)"
+        return verdict
+    if not finite(answer):
+        verdict.message = "the exported answer holds a non-finite number (NaN or infinity)"
+        return verdict
+    if "too_large" in answer:
+        verdict.message = f"the answer is too large to grade ({answer['too_large']} bytes exported)"
         return verdict
     if "missing" in answer:
         named = str(answer["missing"]).startswith("no variable")

@@ -1,11 +1,23 @@
 """Run one prepared submission with papermill in a fresh, boxed kernel; never raise on student code.
 
-papermill parameterises and executes through a registered engine (``workbook-grade``) whose client
-keeps going after a failing cell (nbclient's ``allow_errors``), interrupts a cell that runs past the
-per-cell timeout (the cell gets an error, the next cell runs), and caps the size of the outputs it
-keeps. A watchdog kills the kernel's process group at the whole-notebook timeout. The kernel starts
-through :mod:`workbook.sandbox` and talks to us over ZeroMQ IPC sockets in its own folder. Each
-worker keeps one spare kernel booting in a fresh box, so a submission rarely waits for a kernel.
+papermill parameterises and executes through a registered engine (``workbook-grade``) whose nbclient
+client keeps going after a failing cell (``allow_errors``), interrupts a cell that runs past the
+per-cell timeout (the cell gets an error, the next cell runs), and bounds what the kernel can send:
+
+* every output path counts against one cap while it streams (stream, display, ``update_display``,
+  errors); past the cap nothing more is kept, and widget state is never stored;
+* a single ZeroMQ message larger than :data:`MAX_MESSAGE` is dropped by the socket itself, so a
+  flood never reaches the grader's memory;
+* nothing a grader cell (the export) produces is kept or applied, except the one answer payload each
+  export cell must send, which is taken out (see :mod:`workbook.export`);
+* the kernel's own stdout/stderr file descriptors go nowhere, never to the grader's terminal.
+
+A watchdog kills the kernel's box at the whole-notebook timeout. Interrupts are sent as a control
+message (the kernel signals itself), so they reach the kernel in any box. The kernel starts through
+:mod:`workbook.sandbox` and talks to us over ZeroMQ IPC sockets in its own folder. Each worker
+process keeps one spare kernel booting in a fresh box, so a submission rarely waits for a kernel.
+This module keeps per-process state (the spare kernel); :mod:`workbook.worker` runs it in a process
+that grades one submission at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,10 +36,28 @@ from pathlib import Path
 from typing import Any
 
 from .export import GRADER_TAG
+from .kernel_export import MIME
 from .sandbox import Box, kernel_env, wrap
 
 ENGINE = "workbook-grade"
 TRUNCATED = "\n[output truncated by the grader: this notebook's outputs passed {cap} kB]\n"
+MAX_MESSAGE = 16_000_000  # bytes of one ZeroMQ message from the kernel; a larger one is dropped
+KEPT = ("status", "execute_input")  # the only messages processed from a grader cell, or past the cap
+
+
+@dataclass
+class RunState:
+    """What the client saw during a run, beyond the notebook: filled in while the cells execute."""
+
+    nonces: dict[str, str]  # qid -> nonce of its export cell
+    answers: dict[str, Any] = field(default_factory=dict)  # qid -> payload data as sent
+    stray: list[str] = field(default_factory=list)  # answer payloads outside their export cell
+    started: list[int] = field(default_factory=list)  # cells sent to the kernel, in order
+    begun: list[int] = field(default_factory=list)  # cells the kernel said it began (execute_input)
+    finished: set[int] = field(default_factory=set)
+    replies: dict[int, str] = field(default_factory=dict)  # cell index -> ename of a failed reply
+    used: int = 0
+    truncated: bool = False
 
 
 @dataclass
@@ -36,16 +67,40 @@ class RunResult:
 
     nb: Any
     status: str
+    state: RunState
     message: str = ""
     cells: list[dict[str, Any]] = field(default_factory=list)
     kernel_seconds: float = 0.0
+
+    @property
+    def culprit(self) -> int | None:
+        """Index (in the run's notebook) of the cell that stopped the kernel, if one did. A dead
+        kernel never replied to the cell it died in (its last messages may never have left it); a
+        hung kernel never begins the cells nbclient queues behind it after a per-cell timeout, so
+        it is the last cell the kernel said it began."""
+        if self.status == "kernel_died":
+            sent = [i for i in self.state.started if i not in self.state.finished]
+            return sent[0] if sent else None
+        if self.status == "timeout":
+            return self.state.begun[-1] if self.state.begun else None
+        return None
 
 
 def _size(msg: dict[str, Any]) -> int:
     content = msg.get("content", {})
     parts = [content.get("text", "")] + [str(v) for v in content.get("data", {}).values()] \
-        + [str(t) for t in content.get("traceback", [])]
-    return sum(len(p) for p in parts)
+        + [str(t) for t in content.get("traceback", [])] + [str(content.get("evalue", ""))]
+    data = content.get("data")
+    if msg.get("msg_type", "").startswith("comm") and isinstance(data, dict):
+        parts.append(str(data))
+    return sum(len(p) for p in parts) + sum(len(b) for b in msg.get("buffers") or [])
+
+
+def grader_cell(cell: Any) -> dict[str, Any] | None:
+    """The grader's marker on a cell it added (``{"export": qid}`` or ``{"prelude": True}``)."""
+    if GRADER_TAG not in cell.metadata.get("tags", []):
+        return None
+    return cell.metadata.get("workbook_grader", {})
 
 
 def _register_engine() -> None:
@@ -55,39 +110,63 @@ def _register_engine() -> None:
     from papermill.engines import NBClientEngine, papermill_engines
 
     class CappedClient(PapermillNotebookClient):
-        """A papermill client that stops keeping outputs past ``output_cap`` characters in total."""
+        """A papermill client that keeps outputs only up to ``state``'s cap and takes the answers out."""
 
-        output_cap = 1_000_000
-
-        def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int) -> Any:
-            used = getattr(self, "_used", 0) + _size(msg)
-            self._used = used
-            if used <= self.output_cap:
-                return super().output(outs, msg, display_id, cell_index)
-            if not getattr(self, "_noted", False):
-                self._noted = True
-                note = new_output("stream", name="stderr", text=TRUNCATED.format(cap=self.output_cap // 1000))
-                outs.append(note)
-            return None
+        def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+            state: RunState = self.workbook_state
+            kind = msg.get("msg_type", "")
+            marker = grader_cell(cell)
+            if kind == "execute_input":
+                state.begun.append(cell_index)
+            if kind in ("display_data", "execute_result") and MIME in msg.get("content", {}).get("data", {}):
+                payload = msg["content"]["data"][MIME]
+                qid = (marker or {}).get("export")
+                if qid is not None and qid not in state.answers:
+                    state.answers[qid] = payload
+                else:  # a second payload, or one from a student cell: never an answer
+                    state.stray.append(str(qid or f"cell {cell_index}"))
+                return None
+            if marker is not None and kind not in KEPT:
+                return None  # nothing the export shows or updates reaches the notebook
+            state.used += _size(msg)
+            if state.used > self.workbook_cap and kind not in KEPT:
+                if not state.truncated:
+                    state.truncated = True
+                    cell.outputs.append(new_output("stream", name="stderr", text=TRUNCATED.format(cap=self.workbook_cap // 1000)))
+                return None
+            return super().process_message(msg, cell, cell_index)
 
     class GradeEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
                                      stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
                                      execution_timeout: float | None = None, **kwargs: Any) -> Any:
-            cap = kwargs.pop("output_cap")
+            cap, state = kwargs.pop("output_cap"), kwargs.pop("state")
             kwargs.pop("managers").append(nb_man)  # lets the caller read the notebook even after a crash
             kwargs.pop("input_path", None)
+
+            def began(cell: Any, cell_index: int) -> None:
+                state.started.append(cell_index)
+
+            def ended(cell: Any, cell_index: int, execute_reply: Any) -> None:
+                state.finished.add(cell_index)
+                content = (execute_reply or {}).get("content", {})
+                if content.get("status") != "ok":
+                    state.replies[cell_index] = str(content.get("ename") or content.get("status") or "")
+
             client = CappedClient(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
-                                  kernel_name=kernel_name, log_output=False, **kwargs)
-            client.output_cap = cap
+                                  kernel_name=kernel_name, log_output=False, store_widget_state=False,
+                                  on_cell_execute=began, on_cell_executed=ended, **kwargs)
+            client.workbook_cap, client.workbook_state = cap, state
             return client.execute()
 
     papermill_engines.register(ENGINE, GradeEngine)
 
 
 def _kernel_manager(box: Box) -> Any:
-    """A kernel manager whose kernel starts in ``box`` and uses IPC sockets in its folder."""
+    """A kernel manager whose kernel starts in ``box``, uses IPC sockets in its folder, refuses
+    oversized messages, and is interrupted by a control message."""
+    import zmq.asyncio
     from jupyter_client.manager import AsyncKernelManager
 
     kernel_dir = box.home / "kernel"
@@ -97,7 +176,17 @@ def _kernel_manager(box: Box) -> Any:
             argv = super().format_kernel_cmd(extra_arguments) + ["--HistoryManager.enabled=False"]
             return wrap(argv, box)
 
-    km = BoxedKernelManager(kernel_name="python3")
+        async def _async_interrupt_kernel(self) -> None:
+            # A signal to the launcher's process group may never reach a kernel inside a box with its
+            # own session; ipykernel answers this message by signalling itself.
+            self._connect_control_socket()
+            self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
+
+        interrupt_kernel = _async_interrupt_kernel
+
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # the default for every socket this context makes
+    km = BoxedKernelManager(kernel_name="python3", context=context)
     km.transport = "ipc"
     km.ip = str(kernel_dir / "ipc")
     km.connection_file = str(kernel_dir / "connection.json")
@@ -122,14 +211,15 @@ _spare: dict[BoxSpec, Future[tuple[Box, Any]]] = {}
 
 def _boot(spec: BoxSpec) -> tuple[Box, Any]:
     home = spec.workroot / secrets.token_hex(8)
-    for sub in ("work", "export", "kernel", "ipython"):
+    for sub in ("work", "kernel", "ipython"):
         (home / sub).mkdir(parents=True)
     if (spec.workroot / "mpl").is_dir():  # a warm font cache: building one costs seconds
         shutil.copytree(spec.workroot / "mpl", home / "mpl")
     box = Box(home=home, cwd=home / "work", hide=spec.hide, memory_mb=spec.memory_mb, isolation=spec.isolation)
     km = _kernel_manager(box)
     try:
-        asyncio.run(km.start_kernel(env=kernel_env(home), cwd=str(box.cwd)))
+        asyncio.run(km.start_kernel(env=kernel_env(home), cwd=str(box.cwd),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
     except Exception:
         shutil.rmtree(home, ignore_errors=True)
         raise
@@ -157,8 +247,7 @@ def kernel_for(spec: BoxSpec) -> tuple[Box, Any]:
 
 @atexit.register
 def discard_spares() -> None:
-    """Kill this process's spare kernels and remove their folders (at exit, or after a batch run in
-    this process)."""
+    """Kill this process's spare kernels and remove their folders (at exit, or after a batch)."""
     while _spare:
         try:
             box, km = _spare.popitem()[1].result()
@@ -198,7 +287,7 @@ def _cell_times(nb: Any) -> list[dict[str, Any]]:
     return times
 
 
-def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], timeout_cell: float,
+def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], nonces: dict[str, str], timeout_cell: float,
         timeout: float, output_cap: int) -> RunResult:
     """Execute ``nb`` with the started kernel ``km`` of ``box``, in this process (nothing is written
     where the kernel could reach it). The kernel is killed at the end."""
@@ -209,6 +298,7 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], timeout_cell:
     _register_engine()
     watchdog_fired = threading.Event()
     managers: list[Any] = []
+    state = RunState(nonces=dict(nonces))
 
     def watchdog() -> None:
         watchdog_fired.set()
@@ -221,8 +311,8 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], timeout_cell:
         papermill.execute_notebook(
             nb, None, parameters=parameters, engine_name=ENGINE, kernel_name="python3",
             cwd=str(box.cwd), progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            start_timeout=60, execution_timeout=timeout_cell, output_cap=output_cap, km=km, managers=managers,
-            allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
+            start_timeout=60, execution_timeout=timeout_cell, output_cap=output_cap, state=state, km=km,
+            managers=managers, allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
             error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran past {timeout_cell:g} s",
                               "traceback": [f"CellTimeoutError: cell ran past {timeout_cell:g} s; interrupted"]},
         )
@@ -231,7 +321,7 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], timeout_cell:
     except (DeadKernelError, RuntimeError) as err:
         status, message = "kernel_died", f"the kernel died ({str(err).splitlines()[0] if str(err) else type(err).__name__})"
     except Exception as err:  # keep the batch going, and say what it was
-        status, message = "kernel_error", f"the run failed: {type(err).__name__}: {err}"
+        status, message = "kernel_error", f"the run failed: {type(err).__name__}: {str(err)[:300]}"
     finally:
         timer.cancel()
         kill(km)  # nothing the kernel started may outlive its grading
@@ -239,5 +329,5 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], timeout_cell:
         status, message = "timeout", f"the notebook ran past the {timeout:g} s limit and was stopped"
     executed = managers[0].nb if managers else nb
     in_kernel = sum(float(c.metadata.get("papermill", {}).get("duration") or 0) for c in executed.cells)
-    return RunResult(nb=executed, status=status, message=message, cells=_cell_times(executed),
+    return RunResult(nb=executed, status=status, state=state, message=message, cells=_cell_times(executed),
                      kernel_seconds=round(in_kernel, 3))

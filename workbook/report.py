@@ -34,6 +34,27 @@ def _box(verdict: dict[str, Any]) -> str:
             + (f"<div><b>Hint:</b> {html.escape(hint)}</div>" if hint else "") + "</div>")
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def learner_frames(traceback: list[str]) -> list[str]:
+    """An error's traceback with only the learner's own frames (IPython's ``Cell In[n]`` entries),
+    the header and the final line: frames in files (installed libraries, the grader's modules) are
+    replaced by one line saying how many were left out."""
+    kept: list[str] = []
+    hidden = 0
+    for index, entry in enumerate(traceback):
+        plain = _ANSI.sub("", entry).lstrip()
+        if 0 < index < len(traceback) - 1 and plain.startswith("File "):
+            hidden += 1
+            continue
+        if hidden:
+            kept.append(f"[{hidden} frame(s) in installed code not shown]")
+            hidden = 0
+        kept.append(entry)
+    return kept
+
+
 def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en") -> str:
     """The student's feedback page for an executed submission and its record; like the handouts,
     it needs no network to view (no MathJax or require.js from a CDN)."""
@@ -44,6 +65,9 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en"
     out = []
     for cell in cells:
         cell.metadata.pop("papermill", None)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = learner_frames(list(output.get("traceback", [])))
         out.append(cell)
         if cell.cell_type != "code":
             continue

@@ -1,0 +1,145 @@
+"""Grading workers: one process per slot, one submission at a time, supervised from outside.
+
+A :class:`Worker` is a child process (``python -m workbook.worker``) that imports the notebook tools
+once, probes the sandbox once, and then grades the tasks it is sent, one at a time, over a private
+socket: a pickled :class:`workbook.grade.Task` in, a JSON reply (the record and the feedback page)
+out. The worker writes nothing into the results folder; the grader's own process does.
+
+The parent holds the deadline: when a task is not answered in time, or the worker dies, the parent
+kills the worker's whole process group (its kernels die with it: they carry a parent-death signal)
+and answers for that task alone; the next task gets a fresh worker. A worker dies with the process
+that started it (``PR_SET_PDEATHSIG``), so killing the grader with SIGKILL stops every worker and
+kernel at once.
+
+Each thread that calls :func:`grade_payload` has its own worker, so any executor works: the grader's
+own thread pool, a ``ThreadPoolExecutor`` passed in, or the threads of a Dask worker; the grading
+itself never shares a process.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+
+
+class WorkerLost(RuntimeError):
+    """The worker did not answer: it ran past the deadline or died. The message says which."""
+
+
+def _die_with_parent(parent: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's deadline still applies
+        return
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+class Worker:
+    """One grading process, started on first use and replaced after it is lost."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+        self._log = tempfile.TemporaryFile()
+
+    def _start(self) -> None:
+        mine, theirs = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "workbook.worker", str(theirs.fileno()), str(os.getpid())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self._log, start_new_session=True)
+        theirs.close()
+        self._conn = Connection(mine.detach())
+
+    def grade(self, payload: bytes, deadline: float) -> dict[str, Any]:
+        """Send one task and wait at most ``deadline`` seconds for its reply."""
+        if self._proc is None or self._proc.poll() is not None:
+            self.stop()
+            self._start()
+        assert self._conn is not None
+        try:
+            self._conn.send_bytes(payload)
+            if self._conn.poll(deadline):
+                return json.loads(self._conn.recv_bytes().decode("utf-8"))
+            reason = f"grading did not finish within the hard limit of {deadline:g} s; the worker was stopped"
+        except (EOFError, OSError, ValueError):
+            reason = f"the grading worker died ({self._last_error()})"
+        self.stop()
+        raise WorkerLost(reason)
+
+    def _last_error(self) -> str:
+        code = self._proc.poll() if self._proc else None
+        self._log.seek(0)
+        lines = [line for line in self._log.read()[-4000:].decode("utf-8", "replace").splitlines() if line.strip()]
+        return f"exit code {code}" + (f": {lines[-1][:200]}" if lines else "")
+
+    def stop(self) -> None:
+        """Kill the worker's process group (it and anything it started) and forget it."""
+        if self._proc is not None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._proc.wait()
+        if self._conn is not None:
+            self._conn.close()
+        self._proc = self._conn = None
+
+
+_local = threading.local()
+
+
+def grade_payload(payload: bytes, deadline: float) -> dict[str, Any]:
+    """Grade one pickled task on this thread's worker; raises :class:`WorkerLost`. This is what the
+    grader submits to an executor (a module-level function, so Dask can ship it)."""
+    worker = getattr(_local, "worker", None)
+    if worker is None:
+        worker = _local.worker = Worker()
+    return worker.grade(payload, deadline)
+
+
+def _serve(conn: Connection) -> None:
+    from . import grade_one as grade
+
+    grade.warm_worker()
+    while True:
+        try:
+            payload = conn.recv_bytes()
+        except EOFError:
+            return
+        task = pickle.loads(payload)
+        started = time.perf_counter()
+        reply = grade.grade_submission(task)
+        reply["record"]["worker_seconds"] = round(time.perf_counter() - started, 3)
+        conn.send_bytes(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+
+
+def main(argv: list[str]) -> None:
+    """Entry point of a worker process: ``python -m workbook.worker FD PARENT_PID``."""
+    fd, parent = int(argv[0]), int(argv[1])
+    _die_with_parent(parent)
+    conn = Connection(fd)
+    try:
+        _serve(conn)
+    finally:
+        from . import grade_one as grade
+
+        grade.cleanup_worker()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
