@@ -250,11 +250,14 @@ def test_nothing_from_the_export_or_the_grader_reaches_a_page(batch) -> None:
 
 
 def test_the_box_leaves_the_host_as_it_was(batch) -> None:
-    result, _ = batch
+    result, out = batch
     if result.isolation["level"] != "full":
         pytest.skip("only the full sandbox keeps /dev, /sys and /proc/sys read-only")
     assert result.host_after == result.host_before
     assert _record(result, "attack_environment")["score"] == 0
+    if result.isolation.get("tool") == "bwrap" and os.geteuid() == 0:  # the socket folder is sealed once the kernel is up
+        page = _page(out, result, "attack_host_writes")
+        assert page.count("kernel-dir PermissionError") == 2 and "kernel-dir written ../" not in page
 
 
 def _open_to_all(path: Path) -> str:

@@ -58,6 +58,7 @@ class RunState:
     replies: dict[int, str] = field(default_factory=dict)  # cell index -> ename of a failed reply
     used: int = 0
     truncated: bool = False
+    box: Box | None = None
 
 
 @dataclass
@@ -146,6 +147,8 @@ def _register_engine() -> None:
             kwargs.pop("input_path", None)
 
             def began(cell: Any, cell_index: int) -> None:
+                if not state.started:
+                    seal(state.box)  # the kernel is up: its sockets exist, it needs no new file there
                 state.started.append(cell_index)
 
             def ended(cell: Any, cell_index: int, execute_reply: Any) -> None:
@@ -272,6 +275,19 @@ def kill(km: Any) -> None:
             pass
 
 
+def seal(box: Box | None) -> None:
+    """Close the box's one host folder (ZeroMQ sockets, connection file) to the kernel once it has
+    started: as root with bwrap the kernel runs as another user, so handing the folder and its
+    files back to root leaves it nothing on the host it can write (the sockets stay connectable)."""
+    if box is None or os.geteuid() != 0 or getattr(box.isolation, "tool", "") != "bwrap":
+        return
+    folder = box.home / "kernel"
+    for path in [folder, *folder.iterdir()]:
+        if not path.is_symlink():
+            os.chown(path, 0, 0)
+            os.chmod(path, 0o755 if path.is_dir() else 0o644 if path.is_file() else path.stat().st_mode & 0o777)
+
+
 def _cell_times(nb: Any) -> list[dict[str, Any]]:
     """Run time of each of the student's code cells; ``index`` counts the submission's own cells
     (the grader's cells and papermill's injected parameters are not counted)."""
@@ -298,7 +314,7 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], nonces: dict[
     _register_engine()
     watchdog_fired = threading.Event()
     managers: list[Any] = []
-    state = RunState(nonces=dict(nonces))
+    state = RunState(nonces=dict(nonces), box=box)
 
     def watchdog() -> None:
         watchdog_fired.set()
