@@ -116,3 +116,11 @@ def test_the_judge_never_scores_a_non_finite_number(answer: dict) -> None:
 def test_a_question_whose_export_stopped_scores_zero_with_its_own_status(form: str, status: str) -> None:
     verdict = judge.judge_question("q2", KEY["questions"]["q2"], {form: "why"}, seed=0, hidden=[])
     assert (verdict.status, verdict.points, verdict.message) == (status, 0.0, "why")
+
+
+def test_control_plain_json_would_have_let_nan_through() -> None:
+    """What the old reader did: json.loads takes NaN, and NaN beats every comparison a checker makes
+    the wrong way round. parse_payload must be what stops it."""
+    value = json.loads('{"value": NaN}')["value"]
+    assert value != value and not value > 0.5 and not value < 0.5
+    assert parse_payload({"nonce": "N", "qid": "q1", "answer": '{"value": NaN}'}, nonce="N", qid="q1")[0] is None
