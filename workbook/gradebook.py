@@ -5,15 +5,26 @@ graded, so killing the grader loses nothing already graded; a rerun reuses every
 ``hash`` (submission, key, release and options) is unchanged. ``grades.csv``, ``summary.csv`` and
 ``results.json`` are rebuilt from the records at the end of every batch, each through a temporary
 file and a rename.
+
+Every file is named through :func:`safe_name`, which is injective (and stays so on a case-insensitive
+file system), so one student never reads or overwrites another's record or feedback page. Every text
+cell of a CSV export is neutralised against formula injection. :func:`results_lock` keeps a second
+grader out of a results folder that one is writing.
 """
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
+import os
 import re
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +33,40 @@ from .atomic import write_atomic
 GRADE_COLUMNS = ("student", "notebook", "question", "points", "max_points", "status", "message", "flags")
 
 
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")
+_TAGGED = re.compile(r".*-[0-9a-f]{8,}")  # what a tagged name (or an old-style one) ends with
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+TAG_LENGTH = 16  # hex digits of sha256: 64 bits
+
+
 def safe_name(text: str) -> str:
-    """A file name for a student id: kept as is when plain, else made plain and tagged with a hash."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,80}", text):
+    """A file name for a student id, distinct for distinct ids, also when case is ignored.
+
+    A plain id (lower-case letters, digits, ``._-``, not looking like a tagged name, not a reserved
+    Windows device name) is kept as is; any other id becomes its plain part (``[A-Za-z0-9_-]``)
+    tagged with 16 hex digits of its sha256. Kept names never end like a tagged one and are lower case, so a kept and a
+    tagged name never meet; two tagged names meet only if the hashes do (see :func:`check_distinct`).
+    """
+    if _PLAIN.fullmatch(text) and not _TAGGED.fullmatch(text) and text.split(".")[0] not in _RESERVED:
         return text
-    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:60] or "student"
-    return f"{plain}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    plain = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")[:60] or "student"  # no dot: "con.txt-…" is a device
+    return f"{plain}-{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:TAG_LENGTH]}"
+
+
+def check_distinct(ids: Iterable[str]) -> None:
+    """Raise ValueError naming both ids if two student ids would share a file (case ignored)."""
+    seen: dict[str, str] = {}
+    for student in sorted(set(ids)):
+        name = safe_name(student).lower()
+        if name in seen:
+            raise ValueError(f"student ids {seen[name]!r} and {student!r} would share the file name "
+                             f"{safe_name(student)!r}; rename one of them")
+        seen[name] = student
+
+
+def feedback_path(student: str, notebook: str) -> Path:
+    """Where one student's feedback page of a notebook goes, relative to the results folder."""
+    return Path("feedback") / safe_name(student) / f"{notebook}.html"
 
 
 def record_path(out: Path, student: str, notebook: str) -> Path:
@@ -49,12 +88,26 @@ def read_record(out: Path, student: str, notebook: str) -> dict[str, Any] | None
     return record if isinstance(record, dict) and record.get("student") == student else None
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width forms
+
+
+def neutralise(cell: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula (OWASP): a string starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return (or their full-width forms) gets a leading single quote.
+    Numbers stay numbers. :func:`_csv` also quotes every string, so a carriage return inside a
+    message cannot start a new row whose first cell is a formula."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA):
+        return "'" + cell
+    return cell
+
+
 def _csv(rows: list[dict[str, Any]] | list[list[Any]], header: list[str] | tuple[str, ...]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)  # strings quoted, numbers bare
+    writer.writerow([neutralise(col) for col in header])
     for row in rows:
-        writer.writerow([row.get(col, "") for col in header] if isinstance(row, dict) else row)
+        cells = [row.get(col, "") for col in header] if isinstance(row, dict) else row
+        writer.writerow([neutralise(cell) for cell in cells])
     return buffer.getvalue()
 
 
@@ -99,3 +152,54 @@ def write_gradebook(out: Path, records: list[dict[str, Any]], notebooks: list[st
     for path, text in files.items():
         write_atomic(path, text)
     return list(files)
+
+
+class ResultsLocked(RuntimeError):
+    """Another grader holds the results folder; the message is one line naming it."""
+
+
+@contextmanager
+def results_lock(out: Path) -> Iterator[dict[str, Any]]:
+    """Hold ``out/.lock`` (an exclusive ``flock``) while grading into ``out``; creates ``out``.
+
+    The holder's pid, host and start time are written into the file; a second holder gets
+    ResultsLocked saying who it is. The kernel drops the lock when the holder's process dies (even
+    by SIGKILL), so no stale lock is ever left; the descriptor is close-on-exec, so kernels and
+    workers started by the grader do not keep it.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / ".lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            raise ResultsLocked(f"{out}: another `workbook grade` is writing here (pid {holder.get('pid', '?')} on "
+                                f"{holder.get('host', '?')} since {holder.get('since', '?')}); "
+                                "wait for it to finish or stop it") from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (json.dumps(info) + "\n").encode(), 0)
+        try:
+            yield info
+        finally:
+            os.ftruncate(fd, 0)  # still held: nobody reads a finished holder's name
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    """Who holds the lock, from its file (it may be a moment before the holder has written it)."""
+    deadline = time.monotonic() + 1.0
+    while True:
+        try:
+            holder = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+            if isinstance(holder, dict):
+                return {k: str(v).replace("\n", " ")[:100] for k, v in holder.items()}
+        except ValueError:
+            pass
+        if time.monotonic() > deadline:
+            return {}
+        time.sleep(0.05)
