@@ -31,7 +31,11 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab in front
 CELL = f"{PANEL} .jp-Notebook .jp-Cell"
-ERROR_OUTPUT = f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+# A traceback in an output area, or one that a live() widget shows in place of its result.
+ERROR_OUTPUT = (f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'],"
+                f" {PANEL} .workbook-live-error")
+# What shows a widget's result: a live() HTML output, or an Output widget of a hand-built one.
+WIDGET_OUTPUT = ".workbook-live-output, .widget-output"
 RUN_TIMEOUT = 180_000  # ms, for Run All Cells of one lecture on a busy 2-core machine
 
 
@@ -230,7 +234,7 @@ def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, sc
               "buttons": notebook.locator(".jupyter-widgets.jupyter-button").count()}
     for kind, count in counts.items():
         assert count >= getattr(expect, kind), f"{lecture}: {count} {kind} rendered, expected ≥ {getattr(expect, kind)}"
-    assert notebook.locator(".widget-output").count() >= 1, f"{lecture}: no widget output rendered"
+    assert notebook.locator(WIDGET_OUTPUT).count() >= 1, f"{lecture}: no widget output rendered"
 
     controls = expect.controls or tuple(
         Control(label, "slider") for label in
