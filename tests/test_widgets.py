@@ -158,3 +158,16 @@ def test_handout_mode_shows_static_output(monkeypatch: pytest.MonkeyPatch, _quie
     note, figure = _quiet
     assert isinstance(note, Markdown) and "Cap" in note.data and "x = 4" in note.data
     assert isinstance(figure, Figure) and plt.get_fignums() == []
+
+
+def test_no_widget_captures_output() -> None:
+    """An Output widget with clear_output makes nbclient send comm messages mid-cell, and a headless
+    run can then wait forever for an execute_reply (jupyter/nbclient#312): every widget in the
+    package shows its result as a value instead."""
+    from pathlib import Path
+
+    import workbook
+
+    offenders = [str(p) for p in Path(workbook.__file__).parent.rglob("*.py")
+                 if "Output(" in p.read_text(encoding="utf-8") or "clear_output(" in p.read_text(encoding="utf-8")]
+    assert offenders == []

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..i18n import get_lang, t
-from ..widgets import handout_mode
+from ..widgets import figure_html, handout_mode
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -194,7 +194,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
     sliders = {s["key"]: w.IntSlider(value=start[s["key"]], min=low, max=high, description=label(s),
                                      style={"description_width": "14em"}, layout=w.Layout(width="28em"))
                for s in talk_data()["skills"]}
-    chart, suggestion = w.Output(), w.HTML()
+    chart, suggestion = w.HTML(), w.HTML()  # values, not Output widgets: capturing output can hang a headless run
     save, status = w.Button(description=t("Save my profile", "내 프로필 저장"), icon="save"), w.HTML()
 
     def scores() -> dict[str, int]:
@@ -203,9 +203,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
     def refresh(_: Any = None) -> None:
         suggestion.value = _html_text(next_step(scores()))
         status.value = ""
-        with chart:
-            chart.clear_output(wait=True)
-            display(radar_figure(scores()))
+        chart.value = figure_html(radar_figure(scores()))
 
     def on_save(_: Any) -> None:
         try:
@@ -428,7 +426,7 @@ def debt_explorer() -> ipywidgets.VBox | None:
         else:
             shown[key] = head = w.Checkbox(value=True, description=label(box), indent=False, layout=w.Layout(width="18em"))
         rows.append(w.HBox([head, size[key]]))
-    chart, summary = w.Output(), w.HTML()
+    chart, summary = w.HTML(), w.HTML()
 
     def sizes() -> dict[str, float]:
         return {key: slider.value for key, slider in size.items() if key == ml_key or shown[key].value}
@@ -437,9 +435,7 @@ def debt_explorer() -> ipywidgets.VBox | None:
         for key, box in shown.items():
             size[key].disabled = not box.value  # a hidden box's size has no effect: say so
         summary.value = html.escape(debt_summary(sizes()))
-        with chart:
-            chart.clear_output(wait=True)
-            display(debt_figure(sizes()))
+        chart.value = figure_html(debt_figure(sizes()))
 
     for control in [*size.values(), *shown.values()]:
         control.observe(refresh, names="value")

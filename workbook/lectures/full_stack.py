@@ -170,7 +170,7 @@ class PipelineSorter:
                                   layout=w.Layout(width="46em"))
             dropdown.observe(self._changed, names="value")
             self.dropdowns[key] = dropdown
-        self.output = w.Output()
+        self.output = w.HTML()  # a value, not an Output widget: capturing output can hang a headless run
         self.widget = w.VBox([*self.dropdowns.values(), self.output])
         self.refresh()
 
@@ -181,14 +181,14 @@ class PipelineSorter:
 
     def refresh(self) -> None:
         """Redraw the feedback and the source under the dropdowns."""
-        from IPython.display import Markdown, display
+        from IPython.display import Markdown
 
-        with self.output:
-            self.output.clear_output(wait=True)
-            if self.feedback is not None:
-                display(self.feedback(self.answers))
-            hint = t("Paste this into the answer cell so it is saved:", "저장되도록 이 코드를 답 셀에 붙여 넣으세요:", self.lang)
-            display(Markdown(f"{hint}\n\n```python\n{dict_source(self.name, self.answers)}\n```"))
+        from ..widgets import to_html
+
+        hint = t("Paste this into the answer cell so it is saved:", "저장되도록 이 코드를 답 셀에 붙여 넣으세요:", self.lang)
+        parts = [to_html(self.feedback(self.answers))] if self.feedback is not None else []
+        parts.append(to_html(Markdown(f"{hint}\n\n```python\n{dict_source(self.name, self.answers)}\n```")))
+        self.output.value = "".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------------
