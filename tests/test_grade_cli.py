@@ -257,8 +257,10 @@ def test_the_hard_deadline_is_held_outside_the_worker() -> None:
         worker.stop()
 
 
-def test_a_key_whose_helper_module_is_missing_stops_before_grading(tmp_path: Path, course: dict[str, Path]) -> None:
+def test_a_key_whose_helper_module_is_missing_stops_before_grading(tmp_path: Path, course: dict[str, Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     (course["keys_dir"] / "gradefix_cases.py").unlink()
+    monkeypatch.delitem(sys.modules, "gradefix_cases", raising=False)  # imported by earlier unit tests
     result = CliRunner().invoke(main, ["grade", str(FIXTURES / "submissions"), "--out", str(tmp_path / "out"),
                                        "--keys", str(course["keys_dir"]), "--exercises", str(course["exercises"])])
     assert result.exit_code == 1

@@ -682,3 +682,30 @@ if __name__ == "__main__" and sys.argv[1:2] == ["--attacks"]:
     out: dict[str, object] = dict(all_attacks(sys.argv[2], f"u{os.getpid()}"))
     out["isolation"] = {"level": ISOLATION.level, "tool": ISOLATION.tool, "user_namespace": ISOLATION.user_namespace}
     print(json.dumps(out))
+
+
+def test_the_unshare_fallback_keeps_the_host_read_only(tmp_path: Path) -> None:
+    """Without bwrap the kernel stays uid 0 (no capabilities, but owner of root's files): /dev,
+    /sys, /proc/sys and the hostname must still be out of its reach."""
+    import os
+    import sys
+    import tempfile
+
+    from workbook.sandbox import Box, Isolation, wrap
+
+    if os.geteuid() != 0:
+        pytest.skip("the unshare box as root is what this checks")
+    code = ("import os, socket\nfor name, act in [('dev', lambda: open('/dev/wb-unshare-attack', 'w').write('x')),\n"
+            "    ('cgroup', lambda: os.mkdir('/sys/fs/cgroup/wb-unshare-attack')),\n"
+            "    ('sysctl', lambda: open('/proc/sys/vm/swappiness', 'w').write(open('/proc/sys/vm/swappiness').read())),\n"
+            "    ('hostname', lambda: socket.sethostname('wb-unshare-attack'))]:\n"
+            "    try:\n        act(); print(name, 'WROTE')\n    except OSError as err:\n        print(name, type(err).__name__)\n")
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        home = Path(tmp)
+        (home / "work").mkdir()
+        box = Box(home=home, cwd=home / "work", hide=(), memory_mb=1024, isolation=Isolation("full", True, tool="unshare"))
+        done = subprocess.run(wrap([sys.executable, "-c", code], box), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "WROTE" not in done.stdout and done.stdout.count("\n") == 4, done.stdout
+    assert not Path("/dev/wb-unshare-attack").exists() and not Path("/sys/fs/cgroup/wb-unshare-attack").exists()
+    assert socket.gethostname() != "wb-unshare-attack"

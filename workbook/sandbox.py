@@ -157,6 +157,11 @@ def _unshare_script(box: Box) -> str:
         lines += [f"mkdir -p {spot}", f"mount --bind {q(str(path))} {spot}"]
     lines += [
         "mount -o remount,bind,ro /",
+        # the kernel stays uid 0 here (without capabilities, but owner of root's files): everything
+        # of the host it could write must be read-only or gone
+        "mount --bind /proc/sys /proc/sys", "mount -o remount,bind,ro /proc/sys",
+        "mount -t tmpfs -o ro,size=4k,mode=555 none /sys",
+        "mount -o remount,bind,ro /dev",
         "mount -t tmpfs -o size=256m,mode=1777 none /tmp",
         "mount -t tmpfs -o size=64m,mode=1777 none /dev/shm",
         f"mkdir -p {home}",
@@ -214,8 +219,10 @@ def _bwrap_argv(argv: list[str], box: Box) -> list[str]:
         if os.path.exists(path):
             out += [*parents(Path(path)), "--ro-bind", path, path]
     runtime = _bound_runtime(box)
+    under_tmp = _under_fresh_mounts(runtime)  # a checkout under /tmp: bound after the fresh /tmp, not under it
     for path in runtime:
-        out += [*parents(path), "--ro-bind", str(path), str(path)]
+        if path not in under_tmp:
+            out += [*parents(path), "--ro-bind", str(path), str(path)]
     out += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys",
             "--ro-bind-try", "/proc/sysrq-trigger", "/proc/sysrq-trigger",
             "--dev", "/dev", "--perms", "1777", "--size", str(SHM_MB * mb), "--tmpfs", "/dev/shm",
@@ -223,6 +230,8 @@ def _bwrap_argv(argv: list[str], box: Box) -> list[str]:
             "--perms", "1777", "--size", str(TMP_MB * mb), "--tmpfs", "/tmp"]
     made = {p for p in made if p != Path("/tmp") and Path("/tmp") not in p.parents}  # under the new /tmp
     made.add(Path("/tmp"))
+    for path in under_tmp:
+        out += [*parents(path), "--ro-bind", str(path), str(path)]
     out += [*parents(home), "--perms", "0755", "--size", str(box.scratch_mb * mb), "--tmpfs", str(home)]
     for sub in box.shared:
         if (home / sub).is_dir():
@@ -275,7 +284,7 @@ def wrap(argv: list[str], box: Box) -> list[str]:
     tie = ["setpriv", "--pdeathsig", "KILL"] if shutil.which("setpriv") else []
     user = ["--user", "--map-root-user"] if box.isolation.user_namespace else []
     if level == "full":
-        return [*tie, "unshare", *user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
+        return [*tie, "unshare", *user, "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc",
                 "sh", "-c", _unshare_script(box), "workbook-kernel", *argv]
     limit = _prlimit(box.memory_mb)
     if level == "network":
