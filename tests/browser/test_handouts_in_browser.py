@@ -176,4 +176,4 @@ def test_live_widgets_render_offline(page: Any, tmp_path: Path, screenshots: Pat
     page.screenshot(path=str(screenshots / "handout-00_demo-live-widgets.png"), full_page=True)
     assert tab.blocked == []
     assert page.locator(".widget-slider").count() >= 2
-    assert page.locator(".widget-output").first.inner_text().strip().startswith("'FPR at 0.50: 0.50'")
+    assert page.locator(".workbook-live-output").first.inner_text().strip().startswith("FPR at 0.50: 0.50")
