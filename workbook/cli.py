@@ -20,15 +20,24 @@ def main() -> None:
 @click.option("--exercises", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True)
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path), default=Path("workbook/keys"), show_default=True,
               help="Where the learner keys (digests only) are written.")
-def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Path) -> None:
-    """Generate exercises/ and the learner keys from solutions/ (the one source of truth)."""
+@click.option("--notebooks", type=click.Path(path_type=Path), default=None,
+              help="The bilingual lecture sources [default: notebooks/ beside --solutions].")
+def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Path, notebooks: Path | None) -> None:
+    """Generate the English and Korean editions and the learner keys from the bilingual sources.
+
+    \b
+    solutions/NN_topic.ipynb  ->  exercises/en/NN_topic.ipynb, exercises/ko/NN_topic.ipynb
+    notebooks/NN_topic.ipynb  ->  notebooks/en/NN_topic.ipynb, notebooks/ko/NN_topic.ipynb
+    solutions/keys/NN_topic.yml -> the learner keys (digests only)
+    """
     from .assign import Paths, assign
+    from .editions import PairingError
     from .keys import KeyFileError
     from .markers import MarkerError
 
     try:
-        stale = assign(paths=Paths(solutions, exercises, keys_dir), check=check_only)
-    except (MarkerError, KeyFileError) as err:
+        stale = assign(paths=Paths(solutions, exercises, keys_dir, notebooks), check=check_only)
+    except (MarkerError, KeyFileError, PairingError) as err:
         raise click.ClickException(str(err)) from None
     if check_only and stale:
         for path in stale:
@@ -42,6 +51,8 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Results folder (created).")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Submissions graded at once [default: cores].")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="Grade on this Dask cluster (one submission at a time per `dask worker`) instead of --jobs.")
 @click.option("--timeout-cell", type=float, default=60.0, show_default=True, help="Seconds per cell; the cell is interrupted.")
 @click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds per notebook; the kernel is killed.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=128), default=2048, show_default=True,
@@ -52,7 +63,8 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.option("--exercises", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True)
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True, help="Language of the feedback.")
 def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
-              force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str) -> None:
+              force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str,
+              scheduler: str | None) -> None:
     """Grade SUBMISSIONS into --out: grades.csv, summary.csv, results.json, report.html, feedback/.
 
     \b
@@ -68,6 +80,7 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
     Linux); where it does not, the grader warns, runs them unboxed (memory cap only, via prlimit)
     and records the isolation level in results.json.
     """
+    from .cluster import ClusterError
     from .grade import grade_all
     from .gradebook import ResultsLocked
     from .keys import KeyFileError
@@ -75,11 +88,16 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
     try:
         batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
                           notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
-                          memory_mb=memory_mb, force=force, lang=lang, progress=True)
-    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked) as err:
+                          memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True)
+    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError) as err:
         raise click.ClickException(str(err)) from None
     for warning in batch.isolation.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
+    for address, worker in sorted(batch.workers.items()):
+        click.echo(f"worker {address} ({worker['host']}): isolation {worker['level']}"
+                   + (f" via {worker['tool']}" if worker["tool"] else ""), err=True)
+        for warning in worker["warnings"]:
+            click.echo(f"warning: worker {address}: {warning}", err=True)
     graded = batch.count("graded")
     click.echo(f"grade: {len(batch.records)} submission(s): {graded} graded, {len(batch.records) - graded} not "
                f"({batch.graded} run now, {batch.reused} reused); see {out / 'report.html'}")
