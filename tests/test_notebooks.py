@@ -72,6 +72,8 @@ def test_notebook_runs(run: tuple[Path, str], tmp_path: Path, artifacts: Path) -
     TIMES[_run_id(run)] = {"seconds": round(time.perf_counter() - start, 2),
                         "slowest_cell": durations.index(max(durations)), "slowest_cell_seconds": round(max(durations), 2)}
     assert error_outputs(nb) == []
+    boxes = [o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "missing from font" in o.get("text", "")]
+    assert boxes == [], f"glyphs drawn as boxes: {boxes[0][:200]}" if boxes else ""
     results = check_results(nb)
     statuses = {r["qid"]: r["status"] for r in results}
     assert "error" not in statuses.values(), statuses

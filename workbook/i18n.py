@@ -34,10 +34,15 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def set_lang(lang: str) -> None:
-    """Set the language for checks and widgets: "en" or "ko"."""
+    """Set the language for checks, widgets and plots: "en" or "ko". Korean also registers the
+    shipped Hangul font with matplotlib (:mod:`workbook.fonts`), so Korean plot text renders."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     _current["lang"] = lang
+    if lang == "ko":
+        from .fonts import use_hangul_font
+
+        use_hangul_font()
 
 
 def get_lang() -> str:
