@@ -4,6 +4,7 @@ logic as a plain function, the property checker, and the answer key's agreement 
 from __future__ import annotations
 
 import hmac
+import re
 from pathlib import Path
 
 import numpy as np
@@ -309,16 +310,108 @@ def test_fairness_cases_give_fairlearn_a_defined_answer() -> None:
         assert not np.isnan(equalized_odds_difference(*case["args"], **case["kwargs"]))
 
 
-def test_figure_text_stays_english_without_a_hangul_font(korean, monkeypatch) -> None:
-    monkeypatch.setattr(eth, "hangul_font", lambda: None)
-    assert eth.laplace_view(epsilon=1.0).axes[0].get_xlabel() == "released count"
+# ------------------------------------------------------------------------------------- languages
+
+HANGUL = re.compile("[가-힣]")
+ENGLISH_WORD = re.compile("[a-z]{4,}")  # "risk", "rate", "count": not "n=", "b", "PPV", "FNR" or "COMPAS"
 
 
-def test_figure_text_is_korean_in_a_hangul_font_when_one_is_installed(korean, monkeypatch) -> None:
-    monkeypatch.setattr(eth, "hangul_font", lambda: "Some Hangul Font")
+def _figure_texts(fig) -> dict[str, list[str]]:
+    """Every piece of text a reader sees in ``fig``, by kind."""
+    texts: dict[str, list[str]] = {"title": [], "label": [], "tick": [], "legend": []}
+    for ax in fig.axes:
+        texts["title"] += [ax.get_title()]
+        texts["label"] += [ax.get_xlabel(), ax.get_ylabel()]
+        texts["tick"] += [tick.get_text() for tick in ax.get_xticklabels() + ax.get_yticklabels()]
+        legend = ax.get_legend()
+        texts["legend"] += [text.get_text() for text in legend.get_texts()] if legend else []
+    return {kind: [text for text in shown if text] for kind, shown in texts.items()}
+
+
+PLOTS = {"compas_figure": lambda lang: eth.compas_figure(5, lang=lang),
+         "impossibility_view": lambda lang: eth.impossibility_view(lang=lang),
+         "laplace_view": lambda lang: eth.laplace_view(epsilon=1.0, lang=lang)}
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+def test_each_plot_is_korean_with_lang_ko(plot: str) -> None:
+    texts = _figure_texts(PLOTS[plot]("ko"))
+    assert texts["title"] and all(HANGUL.search(title) for title in texts["title"][-1:])
+    assert any(HANGUL.search(label) for label in texts["label"] + texts["tick"])
+    shown = [text for kind in texts.values() for text in kind]
+    assert not [text for text in shown if ENGLISH_WORD.search(text)]  # no English word left over
+    english = [text for kind in _figure_texts(PLOTS[plot]("en")).values() for text in kind]
+    assert [text for text in english if ENGLISH_WORD.search(text)]  # the same probe finds English in "en"
+    assert not [text for text in english if HANGUL.search(text)]
+
+
+def test_figure_text_is_korean_whatever_fonts_are_installed(korean) -> None:
+    """No fallback to English: lang "ko" (here the current language) always draws Korean text."""
     ax = eth.laplace_view(epsilon=1.0).axes[0]
     assert ax.get_xlabel() == "공개된 값"
-    assert ax.xaxis.label.get_fontfamily()[0] == "Some Hangul Font"
+    assert eth.laplace_view(epsilon=1.0, lang="en").axes[0].get_xlabel() == "released count"
+    assert not hasattr(eth, "hangul_font")
+
+
+def test_compas_figure_names_the_groups_in_korean() -> None:
+    black, white, bars = eth.compas_figure(5, lang="ko").axes
+    assert black.get_title().startswith("흑인 (n=") and white.get_title().startswith("백인 (n=")
+    assert [text.get_text() for text in bars.get_legend().get_texts()] == ["흑인", "백인"]
+    assert [tick.get_text() for tick in bars.get_xticklabels()] == ["FPR", "FNR", "PPV", "선택률"]
+    assert eth.compas_figure(5, lang="en").axes[0].get_title().startswith("Black (n=")
+
+
+def test_compas_explorer_in_korean_heads_its_table_in_korean() -> None:
+    shown = eth.compas_explorer(5, lang="ko").data
+    assert "선택률" in shown and "selection rate" not in shown and "인종" in shown
+    assert "alt='임계값 5에서 인종별 혼동 행렬과 오류율'" in shown
+    assert "44.85 %" in shown
+
+
+def test_mechanism_quiz_in_korean_names_the_mechanism_and_its_answer_key(korean) -> None:
+    wrong = eth.mechanism_quiz(1, "labelling").data
+    assert "✘ 정답이 아닙니다." in wrong and "레이블링(학습 데이터의 정답 부여) (labelling)" in wrong
+    assert "✘ 아닙니다 <b>" not in wrong  # the old word order: "not labelling"
+    assert "✔ 정답입니다" in eth.mechanism_quiz(1, "proxies").data
+    assert eth.mechanism_label("proxies") == "대리 변수(프록시) (proxies)"
+
+
+def test_mechanism_names_are_plain_english_in_english() -> None:
+    assert eth.mechanism_label("proxies") == "proxies"
+    assert not HANGUL.search(eth.mechanism_card("proxies").data)
+    assert not HANGUL.search(eth.mechanism_quiz(3, "labelling").data)
+
+
+TABLES = [eth.ai_now_table, eth.deepfake_table, eth.climate_table]
+
+
+@pytest.mark.parametrize("table_of", TABLES, ids=lambda f: f.__name__)
+def test_society_tables_are_all_korean_in_korean(table_of, korean) -> None:
+    shown = table_of()
+    assert all(HANGUL.search(str(name)) for name in shown.columns)
+    for column in (shown.columns[0], shown.columns[-1]):  # the Korean name and its description
+        assert shown[column].map(lambda text: bool(HANGUL.search(text))).all()
+
+
+@pytest.mark.parametrize("table_of", TABLES, ids=lambda f: f.__name__)
+def test_society_tables_are_plain_english_in_english(table_of) -> None:
+    shown = table_of()
+    assert not any(HANGUL.search(str(cell)) for cell in [*shown.columns, *shown.to_numpy().ravel()])
+
+
+def test_deepfake_table_in_korean_keeps_the_answer_names(korean) -> None:
+    assert set(eth.deepfake_table().iloc[:, 1]) == set(eth.DEEPFAKE_TYPES)
+
+
+def test_korean_checker_messages_read_as_korean() -> None:
+    assert eth.check_compas_by_hand([0.4], lang="ko") == ["{인종: {'FPR': ..., 'FNR': ...}} 형태의 dict로 답하세요."]
+    far = eth.check_compas_by_hand({"Black": {"FPR": 0.5, "FNR": 0.2799}, "White": {"FPR": 0.2345, "FNR": 0.4772}}, lang="ko")
+    assert far == ["Black FPR = 0.5000: fairlearn MetricFrame으로 구한 값과 다릅니다"]
+
+
+def test_linkage_view_heads_its_columns_in_korean(korean) -> None:
+    assert list(eth.linkage_view("snooper", 2).columns) == ["구간", "토큰", "연결된 사용자"]
+    assert eth.linkage_view("snooper", 2).iloc[0, 2] == "? (연결할 수 없음)"
 
 
 WIDGET_FUNCTIONS = [eth.mechanism_quiz, eth.compas_explorer, eth.impossibility_view, eth.thresholds_view,

@@ -9,18 +9,17 @@ plain values, so tests call it without a browser.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import html
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..i18n import t
+from ..i18n import get_lang, t
 
 COMPAS_FILE = "compas_race_decile_recid.csv"
 COMPAS_COLUMNS = ("race", "decile", "two_year_recid", "defendants")
@@ -70,32 +69,35 @@ MECHANISMS: dict[str, dict[str, str]] = {
 # The four families of facial manipulation (Tolosana et al., 2020, "DeepFakes and Beyond").
 DEEPFAKE_TYPES: dict[str, tuple[str, str, str]] = {
     "entire face synthesis": ("전체 얼굴 합성", "A face of a person who does not exist, generated from noise (e.g. StyleGAN).",
-                              "존재하지 않는 사람의 얼굴을 처음부터 생성 (예: StyleGAN)."),
+                              "존재하지 않는 사람의 얼굴을 노이즈에서 생성 (예: StyleGAN)."),
     "identity swap": ("신원 교체", "One person's face replaced by another's in a video.",
                       "영상 속 사람의 얼굴을 다른 사람의 얼굴로 바꿈."),
     "attribute manipulation": ("속성 조작", "Changing hair, age, gender or glasses of a real face.",
                                "실제 얼굴의 머리 모양, 나이, 성별, 안경 등을 바꿈."),
-    "expression swap": ("표정 교체", "Transferring another person's facial expression and lip movement.",
+    "expression swap": ("표정 교체", "Transferring another person's facial expression and lip movement (e.g. Face2Face).",
                         "다른 사람의 표정과 입 모양을 옮겨 옴 (예: Face2Face)."),
 }
 
 # AI Now 2016 report: domains where automated decisions affect people, and where bias is amplified.
-AI_NOW_DOMAINS: dict[str, tuple[str, str]] = {
-    "housing": ("주거", "tenant screening, mortgage approval"),
-    "health insurance": ("건강보험", "premiums and coverage from predicted risk"),
-    "credit": ("신용", "credit scores and loan decisions"),
-    "employment": ("고용", "CV screening, scheduling, automation of jobs"),
-    "legal": ("법률", "risk assessment in bail and sentencing (COMPAS)"),
+# Each: (Korean name, English example, Korean example).
+AI_NOW_DOMAINS: dict[str, tuple[str, str, str]] = {
+    "housing": ("주거", "tenant screening, mortgage approval", "임차인 심사, 주택담보대출 승인"),
+    "health insurance": ("건강보험", "premiums and coverage from predicted risk", "예측된 위험에 따른 보험료와 보장 범위"),
+    "credit": ("신용", "credit scores and loan decisions", "신용 점수와 대출 심사"),
+    "employment": ("고용", "CV screening, scheduling, automation of jobs", "이력서 선별, 근무 일정 배정, 일자리 자동화"),
+    "legal": ("사법", "risk assessment in bail and sentencing (COMPAS)", "보석과 형량 결정의 위험 평가 (COMPAS)"),
 }
 
 # Rolnick et al. (2019), "Tackling Climate Change with Machine Learning": areas discussed in the talk.
-CLIMATE_AREAS: dict[str, tuple[str, str]] = {
-    "electricity systems": ("전기", "forecast supply and demand, integrate renewables"),
-    "transportation": ("운송", "route and load optimisation, demand modelling"),
-    "buildings and cities": ("건물(보일러·냉난방)", "smart heating and cooling control"),
-    "industry": ("산업", "optimise supply chains and processes"),
-    "farms and forests": ("농업·산림", "precision agriculture, monitor deforestation"),
-    "climate prediction": ("기후 예측", "faster climate models, extreme-event forecasts"),
+# Each: (Korean name, English example, Korean example).
+CLIMATE_AREAS: dict[str, tuple[str, str, str]] = {
+    "electricity systems": ("전력 시스템", "forecast supply and demand, integrate renewables",
+                            "전력 수요와 공급 예측, 재생에너지 연계"),
+    "transportation": ("교통·운송", "route and load optimisation, demand modelling", "경로와 적재 최적화, 수요 모델링"),
+    "buildings and cities": ("건물과 도시", "smart heating and cooling control", "보일러·냉난방의 스마트 제어"),
+    "industry": ("산업", "optimise supply chains and processes", "공급망과 공정 최적화"),
+    "farms and forests": ("농업·산림", "precision agriculture, monitor deforestation", "정밀 농업, 산림 파괴 감시"),
+    "climate prediction": ("기후 예측", "faster climate models, extreme-event forecasts", "더 빠른 기후 모델, 극한 기상 예측"),
 }
 
 CAR_TONNES_PER_YEAR = 4.6  # US EPA: a typical passenger car emits about 4.6 t CO₂ a year
@@ -103,42 +105,22 @@ CAR_TONNES_PER_YEAR = 4.6  # US EPA: a typical passenger car emits about 4.6 t C
 
 # ------------------------------------------------------------------------------------ figure text
 
-# Fonts with Hangul that learners' machines commonly have (Windows, macOS, Linux packages).
-HANGUL_FONTS = ("Malgun Gothic", "AppleGothic", "Apple SD Gothic Neo", "NanumGothic", "Noto Sans CJK KR",
-                "Noto Sans KR", "UnDotum")
+# The groups' names in figure text; the data keeps ProPublica's "Black" and "White".
+GROUP_NAMES_KO = {"Black": "흑인", "White": "백인"}
 
 
-@functools.lru_cache(maxsize=1)
-def hangul_font() -> str | None:
-    """An installed font with Hangul glyphs, or None."""
-    from matplotlib import font_manager
-
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in HANGUL_FONTS if name in installed), None)
-
-
-def _ft(en: str, ko: str) -> str:
-    """Text drawn inside a figure: Korean only when a font can draw it (else boxes would show)."""
-    return t(en, ko) if hangul_font() else en
-
-
-def _hangul_figure(build: Callable[..., Any]) -> Callable[..., Any]:
-    """Build the figure with the Hangul font first in the family list, so Korean labels render."""
-
-    @functools.wraps(build)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import matplotlib
-
-        font = hangul_font()
-        if font is None:
-            return build(*args, **kwargs)
-        with matplotlib.rc_context({"font.family": [font, "DejaVu Sans"]}):
-            return build(*args, **kwargs)
-
-    return wrapper
+def _group(group: str, lang: str | None) -> str:
+    """A group's name as a figure shows it in ``lang``."""
+    return t(group, GROUP_NAMES_KO[group], lang)
 
 
 # ---------------------------------------------------------------------------------------------- bias
+
+
+def mechanism_label(mechanism: str) -> str:
+    """The mechanism as a learner reads it: the English key in English; in Korean the Korean name with the
+    key (the answer the exercises take) in parentheses."""
+    return t(mechanism, f"{MECHANISMS[mechanism]['ko']} ({mechanism})")
 
 
 def mechanism_card(mechanism: str = "target variable") -> Any:
@@ -152,8 +134,8 @@ def mechanism_card(mechanism: str = "target variable") -> Any:
     example = t(info["en_example"], info["ko_example"])
     return HTML(
         f"<div style='border:1px solid #ccc;border-radius:4px;padding:8px 12px'>"
-        f"<b>{html.escape(mechanism)}</b> ({html.escape(info['ko'])})<br>{html.escape(what)}<br>"
-        f"<i>{t('Example', '예')}:</i> {html.escape(example)}</div>"
+        f"<b>{html.escape(mechanism_label(mechanism))}</b><br>{html.escape(what)}<br>"
+        f"<i>{t('Example', '예시')}:</i> {html.escape(example)}</div>"
     )
 
 
@@ -174,14 +156,14 @@ def mechanism_quiz(scenario: int = 1, guess: str = "") -> Any:
     info = MECHANISMS[answer]
     head = f"<p><b>{t('Scenario', '사례')} {scenario}:</b> {html.escape(t(info['en_example'], info['ko_example']))}</p>"
     if not guess:
-        options = "".join(f"<li><b>{html.escape(m)}</b> ({html.escape(i['ko'])}): {html.escape(t(i['en_what'], i['ko_what']))}</li>"
+        options = "".join(f"<li><b>{html.escape(mechanism_label(m))}</b>: {html.escape(t(i['en_what'], i['ko_what']))}</li>"
                           for m, i in MECHANISMS.items())
-        return HTML(head + f"<p>{t('Which mechanism is it?', '어느 경로일까요?')}</p><ul>{options}</ul>")
+        return HTML(head + f"<p>{t('Which mechanism is it?', '편향은 어느 경로로 들어왔을까요?')}</p><ul>{options}</ul>")
     if guess == answer:
-        return HTML(head + f"<p style='color:#1e7e34'>✔ {t('Right', '정답')}</p>" + mechanism_card(answer).data)
+        return HTML(head + f"<p style='color:#1e7e34'>✔ {t('Right', '정답입니다')}</p>" + mechanism_card(answer).data)
     wrong = MECHANISMS[guess]
-    return HTML(head + f"<p style='color:#b3261e'>✘ {t('Not', '아닙니다')} <b>{html.escape(guess)}</b>: "
-                f"{html.escape(t(wrong['en_what'], wrong['ko_what']))} {t('Try another.', '다른 것을 골라 보세요.')}</p>")
+    return HTML(head + f"<p style='color:#b3261e'>✘ {t('Not', '정답이 아닙니다.')} <b>{html.escape(mechanism_label(guess))}</b>: "
+                f"{html.escape(t(wrong['en_what'], wrong['ko_what']))} {t('Try another.', '다른 경로를 골라 보세요.')}</p>")
 
 
 # --------------------------------------------------------------------------------------------- COMPAS
@@ -290,16 +272,19 @@ def fairlearn_rates(table: pd.DataFrame, threshold: int | Mapping[str, int] = PR
     return frame.by_group.loc[list(GROUPS)]
 
 
-@_hangul_figure
-def compas_figure(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
-    """A figure for one threshold: each race's confusion matrix, and FPR, FNR, PPV, selection rate side by side."""
+RATE_NAMES_KO = {"FPR": "FPR", "FNR": "FNR", "PPV": "PPV", "selection rate": "선택률", "base rate": "기저율"}
+
+
+def compas_figure(threshold: int = PROPUBLICA_THRESHOLD, lang: str | None = None) -> Any:
+    """A figure for one threshold: each race's confusion matrix, and FPR, FNR, PPV, selection rate side by side,
+    its text in ``lang`` (default: the current language)."""
     from matplotlib.figure import Figure
 
     table = load_compas()
     counts, rates = confusion_counts(table, threshold), group_rates(table, threshold)
     fig = Figure(figsize=(11, 3.4), layout="constrained")
     axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.7])
-    labels = [_ft("did not reoffend", "재범 안 함"), _ft("reoffended", "재범")]
+    labels = [t("did not reoffend", "재범 안 함", lang), t("reoffended", "재범함", lang)]
     for ax, group in zip(axes[:2], GROUPS):
         c = counts.loc[group]
         matrix = np.array([[c["TN"], c["FP"]], [c["FN"], c["TP"]]])
@@ -308,18 +293,18 @@ def compas_figure(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
         for (i, j), n in np.ndenumerate(matrix):
             ax.text(j, i, f"{n}\n{['TN', 'FP', 'FN', 'TP'][2 * i + j]}", ha="center", va="center",
                     color="white" if n > middle else "black")
-        ax.set_xticks([0, 1], [_ft("low risk", "저위험"), _ft("high risk", "고위험")])
+        ax.set_xticks([0, 1], [t("low risk", "저위험", lang), t("high risk", "고위험", lang)])
         ax.set_yticks([0, 1], labels)
-        ax.set_title(f"{group} (n={int(matrix.sum())})")
+        ax.set_title(f"{_group(group, lang)} (n={int(matrix.sum())})")
     shown = rates[["FPR", "FNR", "PPV", "selection rate"]]
     x = np.arange(len(shown.columns))
     for offset, group in ((-0.2, GROUPS[0]), (0.2, GROUPS[1])):
-        bars = axes[2].bar(x + offset, shown.loc[group], width=0.4, label=group)
+        bars = axes[2].bar(x + offset, shown.loc[group], width=0.4, label=_group(group, lang))
         axes[2].bar_label(bars, labels=[f"{v:.1%}" for v in shown.loc[group]], fontsize=8)
-    axes[2].set_xticks(x, list(shown.columns))
+    axes[2].set_xticks(x, [t(name, RATE_NAMES_KO[name], lang) for name in shown.columns])
     axes[2].set_ylim(0, 1.1)
     axes[2].legend(loc="upper right")
-    axes[2].set_title(_ft(f"high risk = decile ≥ {threshold}", f"고위험 = 점수 ≥ {threshold}"))
+    axes[2].set_title(t(f"high risk = decile ≥ {threshold}", f"고위험 = 10분위 점수 ≥ {threshold}", lang))
     return fig
 
 
@@ -334,39 +319,41 @@ def figure_html(fig: Any, alt: str) -> str:
     return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt, quote=True)}' style='max-width:100%'>"
 
 
-def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD) -> Any:
+def compas_explorer(threshold: int = PROPUBLICA_THRESHOLD, lang: str | None = None) -> Any:
     """HTML for one threshold: the rates per race as a table (in percent) above :func:`compas_figure`."""
     from IPython.display import HTML
 
     rates = group_rates(load_compas(), threshold)[["FPR", "FNR", "PPV", "selection rate"]]
+    rates = rates.rename(columns={name: t(name, RATE_NAMES_KO[name], lang) for name in rates.columns})
+    rates.index.name = t("race", "인종", lang)
     shown = (rates * 100).round(2).to_html(float_format=lambda v: f"{v:.2f} %", border=0)
     alt = t(f"Confusion matrices and error rates per race at threshold {threshold}",
-            f"임계값 {threshold}에서 인종별 혼동 행렬과 오류율")
-    return HTML(shown + figure_html(compas_figure(threshold), alt))
+            f"임계값 {threshold}에서 인종별 혼동 행렬과 오류율", lang)
+    return HTML(shown + figure_html(compas_figure(threshold, lang), alt))
 
 
 def check_compas_by_hand(value: Any, lang: str = "en") -> list[str]:
     """Property checker: ``value`` = {race: {"FPR": .., "FNR": ..}} at ProPublica's threshold, as fractions,
     agreeing with fairlearn's MetricFrame (scikit-learn metrics on the expanded rows) to 4 decimals."""
     if not isinstance(value, Mapping):
-        return [t("Give a dict {race: {'FPR': ..., 'FNR': ...}}.", "{인종: {'FPR': ..., 'FNR': ...}} 형태의 dict 를 주세요.", lang)]
+        return [t("Give a dict {race: {'FPR': ..., 'FNR': ...}}.", "{인종: {'FPR': ..., 'FNR': ...}} 형태의 dict로 답하세요.", lang)]
     want = fairlearn_rates(load_compas(), PROPUBLICA_THRESHOLD)
     problems = []
     for group in GROUPS:
         given = value.get(group)
         if not isinstance(given, Mapping):
-            problems.append(t(f"{group}: missing its {{'FPR': ..., 'FNR': ...}}", f"{group}: {{'FPR': ..., 'FNR': ...}} 가 없습니다", lang))
+            problems.append(t(f"{group}: missing its {{'FPR': ..., 'FNR': ...}}", f"{group}: {{'FPR': ..., 'FNR': ...}} 항목이 없습니다", lang))
             continue
         for metric in ("FPR", "FNR"):
             got = given.get(metric)
             if not isinstance(got, (int, float, np.floating)) or isinstance(got, bool):
-                problems.append(t(f"{group} {metric}: give a number", f"{group} {metric}: 숫자를 주세요", lang))
+                problems.append(t(f"{group} {metric}: give a number", f"{group} {metric}: 숫자로 답하세요", lang))
             elif got > 1:
                 problems.append(t(f"{group} {metric}: give a fraction between 0 and 1, not a percentage",
-                                  f"{group} {metric}: 백분율이 아니라 0과 1 사이의 비율로 주세요", lang))
+                                  f"{group} {metric}: 백분율이 아니라 0과 1 사이의 비율로 답하세요", lang))
             elif abs(got - want.loc[group, metric]) > 5e-5:
                 problems.append(t(f"{group} {metric} = {got:.4f} does not match fairlearn's MetricFrame",
-                                  f"{group} {metric} = {got:.4f} 이(가) fairlearn MetricFrame 결과와 다릅니다", lang))
+                                  f"{group} {metric} = {got:.4f}: fairlearn MetricFrame으로 구한 값과 다릅니다", lang))
     return problems
 
 
@@ -380,8 +367,7 @@ def chouldechova_fpr(base_rate: float, ppv: float, fnr: float) -> float:
     return base_rate / (1 - base_rate) * (1 - ppv) / ppv * (1 - fnr)
 
 
-@_hangul_figure
-def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.35) -> Any:
+def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.35, lang: str | None = None) -> Any:
     """A figure of FPR against base rate when PPV and FNR are held equal across groups, with COMPAS's two
     groups (threshold 5) marked: equal PPV and FNR force unequal FPR whenever base rates differ."""
     from matplotlib.figure import Figure
@@ -392,15 +378,17 @@ def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.
     fpr = chouldechova_fpr(base_rate, ppv, fnr)
     fig = Figure(figsize=(7, 3.6), layout="constrained")
     ax = fig.subplots()
-    ax.plot(grid, curve, label=_ft(f"PPV = {ppv:.2f}, FNR = {fnr:.2f} fixed", f"PPV = {ppv:.2f}, FNR = {fnr:.2f} 고정"))
+    ax.plot(grid, curve, label=t(f"PPV = {ppv:.2f}, FNR = {fnr:.2f} fixed", f"PPV = {ppv:.2f}, FNR = {fnr:.2f}로 고정", lang))
     ax.scatter([base_rate], [fpr], color="black", zorder=3)
     ax.annotate(f"FPR = {fpr:.1%}", (base_rate, fpr), textcoords="offset points", xytext=(8, -12))
     for group, marker in zip(GROUPS, ("o", "s")):
         row = rates.loc[group]
         ax.scatter([row["base rate"]], [row["FPR"]], marker=marker, zorder=3,
-                   label=f"COMPAS {group}: PPV {row['PPV']:.2f}, FNR {row['FNR']:.2f}")
-    ax.set_xlabel(_ft("base rate p (share who reoffend)", "기저율 p (재범 비율)"))
-    ax.set_ylabel(_ft("false positive rate", "위양성률 (FPR)"))
+                   label=f"COMPAS {_group(group, lang)}: PPV {row['PPV']:.2f}, FNR {row['FNR']:.2f}")
+    ax.set_title(t("Equal PPV and FNR force unequal FPR when base rates differ",
+                   "PPV와 FNR이 같으면 기저율이 다른 집단의 FPR은 달라진다", lang))
+    ax.set_xlabel(t("base rate p (share who reoffend)", "기저율 p (재범한 사람의 비율)", lang))
+    ax.set_ylabel(t("false positive rate (FPR)", "위양성률 (FPR)", lang))
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, loc="upper left")
     return fig
@@ -409,7 +397,7 @@ def impossibility_view(base_rate: float = 0.4, ppv: float = 0.6, fnr: float = 0.
 def thresholds_view(black_threshold: int = PROPUBLICA_THRESHOLD, white_threshold: int = PROPUBLICA_THRESHOLD) -> pd.DataFrame:
     """Rates per race when each race gets its own threshold, with the gap between the groups."""
     rates = group_rates(load_compas(), {"Black": black_threshold, "White": white_threshold})
-    rates.loc[t("gap (Black − White)", "차이 (Black − White)")] = rates.loc["Black"] - rates.loc["White"]
+    rates.loc[t("gap (Black − White)", "격차 (Black − White)")] = rates.loc["Black"] - rates.loc["White"]
     return rates.round(4)
 
 
@@ -441,7 +429,7 @@ def linkage_view(observer: str = "snooper", epochs: int = 4, seed: int = 0) -> p
         raise ValueError("epochs must be at least 1")
     keys = phone_keys(seed=seed)
     heard = range(max(0, epochs - 2), epochs) if observer == "contact" else range(epochs)
-    unknown = t("? (unlinkable)", "? (연결 불가)")
+    unknown = t("? (cannot be linked)", "? (연결할 수 없음)")
     rows = []
     for epoch in heard:
         token = rotating_token(keys["A"], epoch)
@@ -450,7 +438,7 @@ def linkage_view(observer: str = "snooper", epochs: int = 4, seed: int = 0) -> p
             linked = owners[0] if owners else unknown
         else:
             linked = unknown
-        rows.append({"epoch": epoch, "token": token, t("linked to", "연결된 사용자"): linked})
+        rows.append({t("epoch", "구간"): epoch, t("token", "토큰"): token, t("linked to", "연결된 사용자"): linked})
     return pd.DataFrame(rows)
 
 
@@ -462,8 +450,8 @@ def laplace_release(true_count: float, epsilon: float, sensitivity: float = 1.0,
     return true_count + np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon, size=size)
 
 
-@_hangul_figure
-def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0) -> Any:
+def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0,
+                 lang: str | None = None) -> Any:
     """Histogram of 2,000 releases of a count through the Laplace mechanism, scale = sensitivity/ε."""
     from matplotlib.figure import Figure
 
@@ -473,10 +461,11 @@ def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float 
     fig = Figure(figsize=(7, 3.2), layout="constrained")
     ax = fig.subplots()
     ax.hist(noisy, bins=80, range=(true_count - 40, true_count + 40), color="#6a8caf")  # fixed axis: compare ε
-    ax.axvline(true_count, color="black", linestyle="--", label=_ft(f"true count {true_count}", f"실제 값 {true_count}"))
-    ax.set_title(_ft(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
-                   f"ε = {epsilon:g}: 척도 b = {scale:.2f}; 공개값의 {within:.0%} 가 ±2 이내"))
-    ax.set_xlabel(_ft("released count", "공개된 값"))
+    ax.axvline(true_count, color="black", linestyle="--", label=t(f"true count {true_count}", f"실제 값 {true_count}", lang))
+    ax.set_title(t(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
+                   f"ε = {epsilon:g}: 척도 b = {scale:.2f}, 공개값의 {within:.0%}가 실제 값 ±2 이내", lang))
+    ax.set_xlabel(t("released count", "공개된 값", lang))
+    ax.set_ylabel(t("releases (of 2,000)", "공개 횟수 (2,000번 중)", lang))
     ax.legend(loc="upper right")
     return fig
 
@@ -517,22 +506,30 @@ def k_anonymity_view(age_band: int = 10, zip_digits: int = 3, drop_sex: bool = F
 # ------------------------------------------------------------------------------------ society & humanity
 
 
+def _glossary(entries: Mapping[str, tuple[str, str, str]], en_columns: tuple[str, str],
+              ko_columns: tuple[str, str, str]) -> pd.DataFrame:
+    """A table of (English name, Korean name, English text, Korean text) entries in the current language:
+    the English name and its text in English; in Korean the Korean name, the English one beside it, and
+    the Korean text."""
+    if get_lang() == "en":
+        return pd.DataFrame([(en, text) for en, (_, text, _) in entries.items()], columns=list(en_columns))
+    return pd.DataFrame([(ko, en, text) for en, (ko, _, text) in entries.items()], columns=list(ko_columns))
+
+
 def ai_now_table() -> pd.DataFrame:
-    """The AI Now 2016 domains with their Korean names and an example of automated decisions."""
-    return pd.DataFrame([(en, ko, ex) for en, (ko, ex) in AI_NOW_DOMAINS.items()],
-                        columns=["domain", "영역", t("automated decision", "자동화된 결정의 예")])
+    """The AI Now 2016 domains with an example of automated decisions in each."""
+    return _glossary(AI_NOW_DOMAINS, ("domain", "automated decisions, e.g."), ("영역", "영어", "자동화된 결정의 예"))
 
 
 def deepfake_table() -> pd.DataFrame:
-    """The four types of facial manipulation, with a description in the current language."""
-    return pd.DataFrame([(en, ko, t(d_en, d_ko)) for en, (ko, d_en, d_ko) in DEEPFAKE_TYPES.items()],
-                        columns=["type", "유형", t("what it does", "설명")])
+    """The four types of facial manipulation, with what each does (in Korean with the English name, which
+    the exercise takes as the answer)."""
+    return _glossary(DEEPFAKE_TYPES, ("type", "what it does"), ("유형", "영어 이름 (답안용)", "설명"))
 
 
 def climate_table() -> pd.DataFrame:
     """Rolnick et al. (2019)'s areas where ML can help with climate change."""
-    return pd.DataFrame([(en, ko, ex) for en, (ko, ex) in CLIMATE_AREAS.items()],
-                        columns=["area", "분야", t("ML example", "ML 활용 예")])
+    return _glossary(CLIMATE_AREAS, ("area", "ML example"), ("분야", "영어", "ML 활용 예"))
 
 
 def training_footprint(gpus: int = 8, kw_per_gpu: float = 0.3, hours: float = 240.0, pue: float = 1.5,
@@ -549,6 +546,6 @@ def training_footprint(gpus: int = 8, kw_per_gpu: float = 0.3, hours: float = 24
         f"<p>{gpus} × {kw_per_gpu:g} kW × {hours:g} h × PUE {pue:g} = <b>{kwh:,.0f} kWh</b><br>"
         f"× {grid_kg_per_kwh:g} kg CO₂/kWh = <b>{tonnes:,.2f} t CO₂</b> "
         + t(f"≈ {cars:.2f} car-years (a car emits about {CAR_TONNES_PER_YEAR} t a year)",
-            f"≈ 자동차 {cars:.2f}대의 1년 배출량 (자동차 1대는 연간 약 {CAR_TONNES_PER_YEAR} t)")
+            f"≈ 승용차 {cars:.2f}대가 1년 동안 내뿜는 양 (승용차 1대는 1년에 약 {CAR_TONNES_PER_YEAR} t 배출)")
         + "</p>"
     )
