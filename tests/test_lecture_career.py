@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from workbook import keys
+from workbook.i18n import get_lang, set_lang
 from workbook.lectures import career
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,19 @@ NON_ML = ["Configuration", "Data Collection", "Data Verification", "Feature Extr
 
 def scores(**changes: int) -> dict[str, int]:
     return {key: 3 for key in career.skill_keys()} | changes
+
+
+def has_hangul(text: str) -> bool:
+    return any("가" <= char <= "힣" for char in text)
+
+
+@pytest.fixture
+def korean():
+    """The learner's language set to Korean for one test, then put back."""
+    before = get_lang()
+    set_lang("ko")
+    yield
+    set_lang(before)
 
 
 # ------------------------------------------------------------------------------------------- data
@@ -61,6 +75,8 @@ def _broken(change: str) -> dict:
         data["skills"][1]["key"] = data["skills"][0]["key"]
     elif change == "no Korean":
         data["factors"][0]["ko"] = ""
+    elif change == "role without Korean job":
+        del data["fsdl_roles"][2]["job_ko"]
     return data
 
 
@@ -71,6 +87,7 @@ def _broken(change: str) -> dict:
     ("fit lacks a factor", "'fit' for each factor"),
     ("repeated key", "repeats a key"),
     ("no Korean", "factors[0] lacks ko"),
+    ("role without Korean job", "fsdl_roles[2] lacks job_ko"),
 ])
 def test_bad_talk_data_is_a_one_line_error_naming_the_file(tmp_path: Path, change: str, words: str) -> None:
     path = _write(tmp_path, _broken(change))
@@ -92,6 +109,20 @@ def test_fsdl_table_for_the_lecture() -> None:
     frame = career.table("fsdl_roles", ("en", "product"))
     assert list(frame.columns) == ["en", "product"] and len(frame) == 6
     assert frame.set_index("en").loc["ML researcher", "product"] == "A prediction model and a report describing it"
+
+
+def test_roles_table_is_headed_in_one_language_without_a_clash() -> None:
+    english = career.roles_table("en")
+    assert list(english.columns) == ["role", "job function", "work product", "common tools"]
+    assert not any(has_hangul(str(v)) for v in [*english.columns, *english.to_numpy().ravel()])
+    korean = career.roles_table("ko")
+    # "역할" heads the role names only; the job function is "하는 일", not a second "역할"
+    assert list(korean.columns) == ["역할", "영문 이름", "하는 일", "결과물", "주요 도구"]
+    assert korean.loc[4, "역할"] == "ML 연구자" and korean.loc[4, "결과물"] == "예측 모델과 그 모델을 설명하는 보고서"
+    assert all(has_hangul(text) for text in [*korean["하는 일"], *korean["결과물"]])
+    # the English names shown are exactly the labels Exercise 4 accepts
+    q4 = keys.load_source(SOURCE_KEY)["questions"]["q4"]["answer"]
+    assert sorted(korean["영문 이름"]) == sorted(q4.values())
 
 
 # ---------------------------------------------------------------------- widget 1: self-assessment
@@ -125,6 +156,40 @@ def test_radar_plots_one_closed_spoke_per_skill() -> None:
     assert [tick.get_text() for tick in ax.get_xticklabels()] == [s["en"] for s in career.talk_data()["skills"]]
     radii = list(ax.lines[0].get_ydata())
     assert radii == [5, 3, 3, 3, 3, 3, 0, 5]
+
+
+def texts_of(fig: Figure) -> list[str]:
+    """Every title, axis label, tick label and annotation of a figure."""
+    found = [fig._suptitle.get_text()] if fig._suptitle else []
+    for ax in fig.axes:
+        found += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), *(t.get_text() for t in ax.texts)]
+        found += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    return [text for text in found if text.strip()]
+
+
+def test_radar_in_korean(korean) -> None:
+    fig = career.radar_figure(scores(), lang="ko")
+    assert fig._suptitle.get_text() == "자기 평가 (0–5점)"
+    assert [tick.get_text() for tick in fig.axes[0].get_xticklabels()] == [s["ko"] for s in career.talk_data()["skills"]]
+
+
+@pytest.mark.parametrize("draw", [
+    lambda lang: career.radar_figure(scores(), lang=lang),
+    lambda lang: career.path_figure(lang=lang, papers=5, mentoring=5, products=0, scale=0, traffic=0),
+    lambda lang: career.debt_figure(lang=lang),
+], ids=["radar", "path", "debt"])
+def test_every_plot_speaks_the_language_asked(draw, korean) -> None:
+    english, korean = texts_of(draw("en")), texts_of(draw("ko"))
+    assert not any(has_hangul(text) for text in english), english
+    named = [text for text in korean if any(c.isalpha() for c in text)]  # tick numbers carry no language
+    assert named and all(has_hangul(text) for text in named), korean
+    fig = draw("ko")
+    assert has_hangul(fig._suptitle.get_text() if fig._suptitle else fig.axes[0].get_title())
+
+
+def test_plots_follow_the_learner_language_by_default(korean) -> None:
+    assert career.path_figure(papers=5, mentoring=5).axes[0].get_title() == "내 가중치에 가장 잘 맞는 길: 대학원"
+    assert career.debt_figure().axes[0].get_title().startswith("그림 속 시스템에서 ML 코드의 비중: 2%")
 
 
 def test_profile_round_trip_and_bad_files(tmp_path: Path) -> None:
@@ -224,10 +289,13 @@ def test_path_figure_titles_the_recommendation() -> None:
 def test_path_verdict_in_both_languages() -> None:
     clear = {"papers": 5, "mentoring": 5}
     assert career.path_verdict(clear, "en") == "Best fit: Graduate school (1.00), 0.30 ahead of Industry research lab."
-    assert career.path_verdict(clear, "ko") == "가장 잘 맞는 길: 대학원 (1.00), 기업 연구소 보다 0.30 높습니다."
+    assert career.path_verdict(clear, "ko") == "가장 잘 맞는 길: 대학원 (1.00), 기업 연구소보다 0.30 높습니다."
     # papers 0.8 vs 0.2 and products 0.4 vs 1.0 balance out between the two industry paths
     tie = career.path_verdict({"papers": 1, "products": 1, "scale": 1}, "en")
     assert "near tie" in tie and tie.startswith("Best fit: Industry")
+    korean = career.path_verdict({"papers": 1, "products": 1, "scale": 1}, "ko")
+    # the particle "도" fits any name, unlike the old hedge "와(과)"
+    assert korean.startswith("가장 잘 맞는 길: 기업") and "기업 제품 팀(0.67)도 거의 같은 점수라" in korean and "와(과)" not in korean
 
 
 def test_path_view_shows_a_verdict_and_a_chart(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -313,6 +381,10 @@ def test_debt_labels_fit_their_boxes() -> None:
     assert career._fit_label("Data Verification", 400, 100) == ("Data Verification", 10.0)
     text, size = career._fit_label("Machine Resource Management", 60, 100)
     assert text == "Machine\nResource\nManagement" and 5.0 <= size < 10.0
+    # Hangul syllables are about twice as wide as Latin letters: a four-syllable word needs a smaller font
+    assert career._fit_label("Data", 30, 100)[1] == 10.0
+    text, size = career._fit_label("프로세스 관리 도구", 30, 100)
+    assert text == "프로세스\n관리\n도구" and size * 4 * 0.95 <= 0.9 * 30 and size < 8
 
 
 def test_debt_explorer_at_trait_level() -> None:
@@ -352,6 +424,7 @@ def test_debt_box_checker_names_each_problem() -> None:
                         "Leave out the ML code box itself: the question asks for everything around it.",
                         "Named more than once: Monitoring", "2 box(es) still missing."]
     assert career.debt_box_problems(NON_ML[:8], lang="ko") == ["아직 1개 상자가 빠져 있습니다."]
+    assert career.debt_box_problems(NON_ML + ["모니터링"], lang="ko") == ["두 번 이상 적은 상자: 모니터링"]
     assert career.debt_box_problems("Configuration", lang="en") == ["Give a list of box names (strings)."]
 
 
@@ -360,14 +433,19 @@ def test_debt_box_checker_names_each_problem() -> None:
 def test_learning_plan_schedules_items_in_roadmap_order() -> None:
     plan = career.learning_plan(["showcase", "backend", "cs_fundamentals"], 20, lang="en")
     lines = plan.splitlines()
-    assert lines[0] == "# My learning plan (나의 학습 계획)"
+    assert lines[0] == "# My learning plan"
     assert "170 h at 20 h/week: about 9 weeks." in plan
     checklist = [line for line in lines if line.startswith("- [ ] ")]
     assert checklist == [
         "- [ ] Weeks 1–3: CS fundamentals: data structures, algorithms, operating systems (~60 h)",
         "- [ ] Weeks 4–5: Backend: django, flask (~30 h)",  # hours 60..90: the end of week 3 to week 5
-        "- [ ] Weeks 5–9: One strong showcase project (강력한 한 방), end to end (~80 h)",
+        "- [ ] Weeks 5–9: One strong showcase project, end to end (~80 h)",
     ]
+    assert not has_hangul(plan)  # the English plan is all English
+    korean = career.learning_plan(["showcase", "backend", "cs_fundamentals"], 20, lang="ko")
+    assert korean.splitlines()[0] == "# 나의 학습 계획"
+    assert "총 170시간, 주당 20시간이면 약 9주가 걸립니다." in korean
+    assert "- [ ] 5–9주차: 강력한 한 방: 처음부터 끝까지 완성한 대표 프로젝트 (~80 h)" in korean
     assert "- [ ] 1주차: 인턴십 지원하기" in career.learning_plan(["internship"], 10, lang="ko")
 
 
@@ -396,6 +474,33 @@ def test_learning_plan_builder_at_trait_level(tmp_path: Path) -> None:
     box.export.click()
     assert path.read_text(encoding="utf-8") == career.learning_plan(("ml", "ops"), 30)
     assert str(path) in box.status.value
+
+
+def test_widgets_in_korean_attach_particles_and_say_what_they_show(korean, tmp_path: Path, monkeypatch) -> None:
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    box = career.self_assessment(tmp_path / "p.json")
+    box.save.click()
+    assert f"<code>{tmp_path / 'p.json'}</code>에 저장했습니다." in box.status.value  # no space before the particle
+    assert "다음 단계" in box.suggestion.value and "CS·소프트웨어 엔지니어링 (3/5)" in box.suggestion.value
+    plan = career.learning_plan_builder(tmp_path / "plan.md")
+    plan.export.click()
+    assert plan.status.value == f"<code>{tmp_path / 'plan.md'}</code>에 저장했습니다."
+    assert career.debt_explorer().summary.value == "그림 속 시스템에서 ML 코드는 2%이고, 그 주변에 상자가 9개 있습니다."
+    assert "(강력한 한 방)" not in career.next_step({k: 4 for k in career.skill_keys()}, "en")
+
+
+def test_korean_handouts_are_korean_throughout(korean, shown: list, tmp_path: Path) -> None:
+    career.self_assessment(tmp_path / "p.json", start=scores(grit=0))
+    assert shown[0].data.startswith("*자기 평가 — JupyterLab에서는 직접 조작할 수 있습니다.") and "grit = 0" in shown[0].data
+    assert "Self-assessment" not in shown[0].data
+    shown.clear()
+    career.debt_explorer()
+    assert shown[0].data == "*기술 부채 그림 — JupyterLab에서는 직접 조작할 수 있습니다. 여기서는 추정 크기로 그렸습니다.*"
+    shown.clear()
+    career.learning_plan_builder(tmp_path / "plan.md")
+    assert shown[0].data == "*학습 계획 만들기 — JupyterLab에서는 직접 조작할 수 있습니다. 아래는 기본 계획입니다:*"
 
 
 def test_learning_plan_builder_handout_shows_the_default_plan(shown: list, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ DATA_FILE = "career_talk.json"
 SECTIONS = ("debt_boxes", "fsdl_roles", "skills", "factors", "paths", "plan_items")
 SCORE_RANGE = (0, 5)
 PROFILE_VERSION = 1
+ROLE_FIELDS = ("job", "job_ko", "product", "product_ko", "tools", "tools_ko")
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -55,6 +56,10 @@ def load_talk_data(path: Path) -> dict[str, Any]:
         raise ValueError(f"{path}: exactly one debt box must be marked \"ml\": true")
     if any(not _positive(box.get("size")) for box in data["debt_boxes"]):
         raise ValueError(f"{path}: every debt box needs a positive 'size'")
+    for index, role in enumerate(data["fsdl_roles"]):
+        missing = [f for f in ROLE_FIELDS if not role.get(f)]
+        if missing:
+            raise ValueError(f"{path}: fsdl_roles[{index}] lacks {', '.join(missing)}")
     if any(not _positive(item.get("hours")) for item in data["plan_items"]):
         raise ValueError(f"{path}: every plan item needs positive 'hours'")
     factors = {f["key"] for f in data["factors"]}
@@ -87,6 +92,21 @@ def table(section: str, columns: Sequence[str] = ("en", "ko")) -> Any:
     return pd.DataFrame([{c: row.get(c, "") for c in columns} for row in talk_data()[section]])
 
 
+def roles_table(lang: str | None = None) -> Any:
+    """FSDL's ML roles with their job function, work product and common tools, headed in the learner's
+    language. The Korean table keeps each role's English name in its own column: it is the label
+    Exercise 4 expects."""
+    import pandas as pd
+
+    roles = talk_data()["fsdl_roles"]
+    if (lang or get_lang()) == "ko":
+        return pd.DataFrame({"역할": [r["ko"] for r in roles], "영문 이름": [r["en"] for r in roles],
+                             "하는 일": [r["job_ko"] for r in roles], "결과물": [r["product_ko"] for r in roles],
+                             "주요 도구": [r["tools_ko"] for r in roles]})
+    return pd.DataFrame({"role": [r["en"] for r in roles], "job function": [r["job"] for r in roles],
+                         "work product": [r["product"] for r in roles], "common tools": [r["tools"] for r in roles]})
+
+
 # ------------------------------------------------------------------- widget 1: self-assessment radar
 
 def skill_keys() -> list[str]:
@@ -115,15 +135,14 @@ def next_step(scores: Mapping[str, int], lang: str | None = None) -> str:
     scores = validate_scores(scores)
     weakest = min(skill_keys(), key=lambda k: scores[k])  # min keeps the first of equals: deterministic
     if scores[weakest] >= 4:
-        return t("Every skill is strong: put it all into one showcase project (강력한 한 방).",
-                 "모든 역량이 좋습니다: 대표 프로젝트 하나(강력한 한 방)에 모두 쏟아 보세요.", lang)
+        return t("Every skill is strong: put it all into one strong showcase project.",
+                 "모든 역량이 4점 이상입니다. 이제 '강력한 한 방'이 될 대표 프로젝트 하나에 힘을 모으세요.", lang)
     skill = next(s for s in talk_data()["skills"] if s["key"] == weakest)
     return f"{label(skill, lang)} ({scores[weakest]}/5): {t(skill['action_en'], skill['action_ko'], lang)}"
 
 
-def radar_figure(scores: Mapping[str, int]) -> Figure:
-    """A radar chart of the self-assessment, one spoke per skill (labels in English: the default
-    plotting font has no Hangul)."""
+def radar_figure(scores: Mapping[str, int], lang: str | None = None) -> Figure:
+    """A radar chart of the self-assessment, one spoke per skill, labelled in ``lang``."""
     from matplotlib.figure import Figure
 
     scores = validate_scores(scores)
@@ -136,10 +155,10 @@ def radar_figure(scores: Mapping[str, int]) -> Figure:
     ax.set_theta_direction(-1)
     ax.plot(angles + angles[:1], values + values[:1], color="#0b57d0", linewidth=2)
     ax.fill(angles + angles[:1], values + values[:1], color="#0b57d0", alpha=0.25)
-    ax.set_xticks(angles, [s["en"] for s in skills], fontsize=8)
+    ax.set_xticks(angles, [label(s, lang) for s in skills], fontsize=8)
     ax.set_ylim(*SCORE_RANGE)
     ax.set_yticks(range(1, SCORE_RANGE[1] + 1))
-    fig.suptitle("Self-assessment (0-5)", fontsize=10)
+    fig.suptitle(t("Self-assessment (0–5)", "자기 평가 (0–5점)", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -185,8 +204,9 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
         start = load_profile(path) if Path(path).exists() else {k: 3 for k in skill_keys()}
     start = validate_scores(start)
     if handout_mode():
-        display(Markdown(f"*{t('Self-assessment — interactive in JupyterLab; shown at the scores', 'Self-assessment(자기 평가) — JupyterLab에서 조작할 수 있습니다. 점수')}: "
-                         f"{', '.join(f'{k} = {v}' for k, v in start.items())}*"))
+        shown = ", ".join(f"{k} = {v}" for k, v in start.items())
+        display(Markdown(t(f"*Self-assessment — interactive in JupyterLab; shown here at the scores {shown}.*",
+                           f"*자기 평가 — JupyterLab에서는 직접 조작할 수 있습니다. 여기서는 다음 점수로 그렸습니다: {shown}.*")))
         display(radar_figure(start))
         display(Markdown(f"**{t('Next step', '다음 단계')}:** {next_step(start)}"))
         return None
@@ -212,7 +232,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
             status.value = f"<span style='color:#b3261e'>{t('Could not save', '저장하지 못했습니다')}: {html.escape(str(err))}</span>"
             return
         shown = html.escape(str(saved))
-        status.value = t(f"Saved to <code>{shown}</code>. Keep this file.", f"<code>{shown}</code> 에 저장했습니다. 이 파일을 보관하세요.")
+        status.value = t(f"Saved to <code>{shown}</code>. Keep this file.", f"<code>{shown}</code>에 저장했습니다. 이 파일을 보관해 두세요.")
 
     for slider in sliders.values():
         slider.observe(refresh, names="value")
@@ -267,8 +287,8 @@ def path_verdict(weights: Mapping[str, float], lang: str | None = None) -> str:
              + (f" — a near tie with {second['en']} ({scores[second['key']]:.2f}): your weights do not decide it."
                 if close else f", {gap:.2f} ahead of {second['en']}."),
              f"가장 잘 맞는 길: {best['ko']} ({scores[best['key']]:.2f})"
-             + (f" — {second['ko']} ({scores[second['key']]:.2f}) 와(과) 거의 같습니다: 가중치만으로는 정해지지 않습니다."
-                if close else f", {second['ko']} 보다 {gap:.2f} 높습니다."), lang)
+             + (f" — {second['ko']}({scores[second['key']]:.2f})도 거의 같은 점수라, 이 가중치로는 어느 쪽인지 정해지지 않습니다."
+                if close else f", {second['ko']}보다 {gap:.2f} 높습니다."), lang)
 
 
 def path_view(**weights: float) -> None:
@@ -277,14 +297,15 @@ def path_view(**weights: float) -> None:
     from IPython.display import Markdown, display
 
     if not any(weights.values()):
-        display(Markdown(t("Give at least one preference a weight above zero.", "적어도 하나의 선호에 0보다 큰 가중치를 주세요.")))
+        display(Markdown(t("Give at least one preference a weight above zero.", "가중치를 적어도 하나는 0보다 크게 주세요.")))
         return
     display(Markdown(f"**{path_verdict(weights)}**"))
     display(path_figure(**weights))
 
 
-def path_figure(**weights: float) -> Figure:
-    """Bars of the fit of each path to the weights, the best one green and named in the title."""
+def path_figure(*, lang: str | None = None, **weights: float) -> Figure:
+    """Bars of the fit of each path to the weights, the best one green and named in the title, labelled
+    in ``lang``."""
     from matplotlib.figure import Figure
 
     scores, best = path_scores(weights), recommend_path(weights)
@@ -292,12 +313,12 @@ def path_figure(**weights: float) -> Figure:
     fig = Figure(figsize=(6, 2.4))
     ax = fig.add_subplot()
     colours = ["#1e7e34" if p["key"] == best else "#9aa0a6" for p in paths]
-    ax.barh([p["en"] for p in paths], [scores[p["key"]] for p in paths], color=colours)
+    ax.barh([label(p, lang) for p in paths], [scores[p["key"]] for p in paths], color=colours)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("fit (0-1)")
-    name = next(p["en"] for p in paths if p["key"] == best)
-    ax.set_title(f"Best fit for your weights: {name}", fontsize=10)
+    ax.set_xlabel(t("fit (0–1)", "적합도 (0–1)", lang))
+    name = label(next(p for p in paths if p["key"] == best), lang)
+    ax.set_title(t(f"Best fit for your weights: {name}", f"내 가중치에 가장 잘 맞는 길: {name}", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -359,27 +380,33 @@ def ml_share(sizes: Mapping[str, float]) -> float:
 DEBT_AXES_PT = (7 * 72 * 0.95, 4.2 * 72 * 0.85)  # the drawing area of the debt figure, in points
 
 
+def _em_width(line: str) -> float:
+    """A line's approximate width in em: a Hangul syllable is about 1 em wide, other glyphs about 0.6."""
+    return sum(0.95 if "가" <= char <= "힣" else 0.6 for char in line)
+
+
 def _fit_label(name: str, width: float, height: float) -> tuple[str, float]:
     """The label on one line or one word per line, whichever allows the larger font (5-10 pt) in a box
-    of ``width`` x ``height`` points; average glyphs are about 0.6 em wide and lines 1.25 em apart."""
+    of ``width`` x ``height`` points; lines are 1.25 em apart."""
     best = (name, 0.0)
     for text in (name, name.replace(" ", "\n")):
         lines = text.split("\n")
-        size = min(10.0, 0.9 * width / (0.6 * max(map(len, lines))), 0.85 * height / (1.25 * len(lines)))
+        size = min(10.0, 0.9 * width / max(map(_em_width, lines)), 0.85 * height / (1.25 * len(lines)))
         if size > best[1]:
             best = (text, size)
     return best[0], max(5.0, best[1])
 
 
-def debt_figure(sizes: Mapping[str, float] | None = None) -> Figure:
+def debt_figure(sizes: Mapping[str, float] | None = None, lang: str | None = None) -> Figure:
     """The technical-debt figure as a treemap of the boxes in ``sizes`` (key -> size; default: every
-    box at its estimated size). The ML-code box is drawn black; the title gives its share."""
+    box at its estimated size), labelled in ``lang``. The ML-code box is drawn black; the title gives
+    its share."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
     sizes = default_sizes() if sizes is None else dict(sizes)
     share, ml_key = ml_share(sizes), _ml_key()
-    names = {b["key"]: b["en"] for b in debt_boxes()}
+    names = {b["key"]: label(b, lang) for b in debt_boxes()}
     fig = Figure(figsize=(7, 4.2))
     ax = fig.add_subplot()
     for key, (x, y, w_, h) in treemap(sizes, 1.0, 1.0).items():
@@ -391,7 +418,8 @@ def debt_figure(sizes: Mapping[str, float] | None = None) -> Figure:
     ax.set_xlim(0, 1)
     ax.set_ylim(1, 0)
     ax.set_axis_off()
-    ax.set_title(f"ML code is {share:.0%} of the system drawn (Sculley et al., NeurIPS 2015, Fig. 1)", fontsize=10)
+    ax.set_title(t(f"ML code is {share:.0%} of the system drawn (Sculley et al., NeurIPS 2015, Fig. 1)",
+                   f"그림 속 시스템에서 ML 코드의 비중: {share:.0%} (Sculley 외, NeurIPS 2015, 그림 1)", lang), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -400,7 +428,7 @@ def debt_summary(sizes: Mapping[str, float], lang: str | None = None) -> str:
     """One line on the drawn system: the share of ML code and how many boxes surround it."""
     share, others = ml_share(sizes), len(sizes) - 1
     return t(f"ML code is {share:.0%} of the system drawn; {others} other box(es) around it.",
-             f"그린 시스템에서 ML 코드는 {share:.0%} 이고, 주변 상자는 {others}개입니다.", lang)
+             f"그림 속 시스템에서 ML 코드는 {share:.0%}이고, 그 주변에 상자가 {others}개 있습니다.", lang)
 
 
 def debt_explorer() -> ipywidgets.VBox | None:
@@ -410,7 +438,8 @@ def debt_explorer() -> ipywidgets.VBox | None:
     from IPython.display import Markdown, display
 
     if handout_mode():
-        display(Markdown(f"*{t('Technical-debt figure — interactive in JupyterLab; shown at the estimated sizes', '기술 부채 그림 — JupyterLab에서 조작할 수 있습니다. 추정 크기로 표시')}.*"))
+        display(Markdown(t("*Technical-debt figure — interactive in JupyterLab; shown here at the estimated sizes.*",
+                           "*기술 부채 그림 — JupyterLab에서는 직접 조작할 수 있습니다. 여기서는 추정 크기로 그렸습니다.*")))
         display(debt_figure())
         display(Markdown(debt_summary(default_sizes())))
         return None
@@ -440,7 +469,7 @@ def debt_explorer() -> ipywidgets.VBox | None:
     for control in [*size.values(), *shown.values()]:
         control.observe(refresh, names="value")
     refresh()
-    box = w.VBox([w.HTML(f"<b>{t('Hidden technical debt: resize or hide the boxes', '숨은 기술 부채: 상자 크기를 바꾸거나 숨기기')}</b>"),
+    box = w.VBox([w.HTML(f"<b>{t('Hidden technical debt: resize or hide the boxes', '숨은 기술 부채: 상자 크기를 바꾸거나 상자를 숨겨 보세요')}</b>"),
                   *rows, summary, chart])
     box.sizes, box.shown, box.summary = size, shown, summary
     display(box)
@@ -465,7 +494,7 @@ def debt_box_problems(value: Any, lang: str | None = None) -> list[str]:
     (English or Korean, any case or spacing). Returns the problems found; empty means correct."""
     lang = lang or get_lang()
     if not isinstance(value, (list, tuple, set)) or not all(isinstance(v, str) for v in value):
-        return [t("Give a list of box names (strings).", "상자 이름(문자열)의 리스트를 주세요.", lang)]
+        return [t("Give a list of box names (strings).", "상자 이름(문자열)을 담은 리스트로 답하세요.", lang)]
     names, boxes = _box_by_name(), {b["key"]: b for b in debt_boxes()}
     found = [names.get(_name_key(v)) for v in value]
     problems = []
@@ -475,8 +504,8 @@ def debt_box_problems(value: Any, lang: str | None = None) -> list[str]:
                           f"그림에 없는 상자: {', '.join(map(repr, unknown))}", lang))
     if any(key and boxes[key].get("ml") for key in found):
         problems.append(t("Leave out the ML code box itself: the question asks for everything around it.",
-                          "ML 코드 상자는 빼세요: 그 주변의 상자들을 묻는 문제입니다.", lang))
-    repeated = sorted({boxes[k]["en"] for k in found if k and found.count(k) > 1})
+                          "ML 코드 상자 자체는 빼세요. 이 문제는 그 주변의 상자들을 묻습니다.", lang))
+    repeated = sorted({label(boxes[k], lang) for k in found if k and found.count(k) > 1})
     if repeated:
         problems.append(t(f"Named more than once: {', '.join(repeated)}", f"두 번 이상 적은 상자: {', '.join(repeated)}", lang))
     missing = sum(1 for k, b in boxes.items() if not b.get("ml") and k not in found)
@@ -501,7 +530,7 @@ def learning_plan(selected: Sequence[str], hours_per_week: int, lang: str | None
         raise ValueError(f"unknown plan item(s) {unknown}; choose from {list(items)}")
     if isinstance(hours_per_week, bool) or not isinstance(hours_per_week, int) or hours_per_week <= 0:
         raise ValueError(f"hours_per_week must be a positive integer, not {hours_per_week!r}")
-    title = t("# My learning plan (나의 학습 계획)", "# 나의 학습 계획 (My learning plan)", lang)
+    title = t("# My learning plan", "# 나의 학습 계획", lang)
     chosen = [item for item in plan_items() if item["key"] in set(selected)]
     if not chosen:
         return f"{title}\n\n{t('Pick at least one item.', '항목을 하나 이상 고르세요.', lang)}\n"
@@ -515,7 +544,7 @@ def learning_plan(selected: Sequence[str], hours_per_week: int, lang: str | None
         lines.append(f"- [ ] {when}: {label(item, lang)} (~{item['hours']} h)")
     total_weeks = math.ceil(done / hours_per_week)
     summary = t(f"{done} h at {hours_per_week} h/week: about {total_weeks} weeks.",
-                f"주당 {hours_per_week}시간으로 총 {done}시간: 약 {total_weeks}주.", lang)
+                f"총 {done}시간, 주당 {hours_per_week}시간이면 약 {total_weeks}주가 걸립니다.", lang)
     return "\n".join([title, "", summary, "", *lines]) + "\n"
 
 
@@ -537,7 +566,8 @@ def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Se
     from IPython.display import Markdown, display
 
     if handout_mode():
-        display(Markdown(f"*{t('Learning-plan builder — interactive in JupyterLab; the default plan', '학습 계획 만들기 — JupyterLab에서 조작할 수 있습니다. 기본 계획')}:*"))
+        display(Markdown(t("*Learning-plan builder — interactive in JupyterLab; here is the default plan:*",
+                           "*학습 계획 만들기 — JupyterLab에서는 직접 조작할 수 있습니다. 아래는 기본 계획입니다:*")))
         display(Markdown(learning_plan(selected, hours_per_week)))
         return None
     picker = w.SelectMultiple(options=[(label(i), i["key"]) for i in plan_items()], value=tuple(selected),
@@ -557,7 +587,7 @@ def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Se
             status.value = f"<span style='color:#b3261e'>{t('Could not export', '내보내지 못했습니다')}: {html.escape(str(err))}</span>"
             return
         shown = html.escape(str(written))
-        status.value = t(f"Wrote <code>{shown}</code>.", f"<code>{shown}</code> 에 저장했습니다.")
+        status.value = t(f"Wrote <code>{shown}</code>.", f"<code>{shown}</code>에 저장했습니다.")
 
     picker.observe(refresh, names="value")
     hours.observe(refresh, names="value")
