@@ -393,3 +393,104 @@ def test_learner_key_holds_no_plaintext_answer_or_hidden_case() -> None:
     assert all(hex_digest(v) for q in ("q1", "q2") for v in questions[q]["items"].values())
     public = [c["args"] for c in questions["q5"]["cases"]]
     assert all(c["args"] not in public for c in QUESTIONS["q5"]["hidden"])
+
+
+# --- the Korean edition: plots, widgets and tables read in Korean --------------------------------------
+
+
+def _has_hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def _texts(fig) -> list[str]:
+    """Every title, axis label, legend entry and tick label of a figure."""
+    texts = []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        texts += [label.get_text() for label in ax.get_xticklabels()]
+        legend = ax.get_legend()
+        texts += [text.get_text() for text in legend.get_texts()] if legend else []
+    return [text for text in texts if text and not text.lstrip("−-").replace(".", "").isdigit()]
+
+
+PLOTS = [(fs.agreement_report, {"noise": 0.3, "n": 60}), (fs.quantization_report, {"bits": 8, "n": 256}),
+         (fs.distillation_report, {"temperature": 4.0})]
+
+
+# Which font draws the Hangul is set_lang("ko")'s business, tested with the fonts; here only the text counts.
+@pytest.mark.filterwarnings("ignore:Glyph")
+@pytest.mark.parametrize("plot, args", PLOTS, ids=[p.__name__ for p, _ in PLOTS])
+def test_plots_read_in_the_learners_language(plot, args) -> None:
+    import matplotlib.pyplot as plt
+
+    ko, en = plot(**args, lang="ko"), plot(**args, lang="en")
+    ko_texts, en_texts = _texts(ko), _texts(en)
+    assert _has_hangul(ko.axes[0].get_title())
+    assert all(_has_hangul(text) for text in ko_texts), ko_texts  # numbers (tick labels) are left out
+    assert not any(_has_hangul(text) for text in en_texts), en_texts
+    plt.close("all")
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")
+def test_agreement_plot_legend_is_korean() -> None:
+    import matplotlib.pyplot as plt
+
+    legend = [text.get_text() for text in fs.agreement_report(0.3, n=60, lang="ko").axes[0].get_legend().get_texts()]
+    assert legend == ["단순 일치율", "코헨의 카파", "우연 수준 (1/3)"]
+    plt.close("all")
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")
+def test_distillation_plot_names_the_classes_in_korean() -> None:
+    import matplotlib.pyplot as plt
+
+    labels = [label.get_text() for label in fs.distillation_report(4.0, lang="ko").axes[0].get_xticklabels()]
+    assert labels == ["고양이", "개", "자동차"] == fs.class_names("ko")
+    assert fs.class_names("en") == list(fs.TEACHER_CLASSES)
+    plt.close("all")
+
+
+def test_team_table_says_job_and_role_with_different_words() -> None:
+    # The selector's label is the role (역할); the table's first column is the job (업무), not 역할 again.
+    html = fs.team_coverage(["developer"], lang="ko").data
+    header = html.split("</tr>")[0]
+    assert "<th>업무</th>" in header and "<th>주로 맡는 역할</th>" in header
+    assert fs.team_controls("ko")["roles"].description == "역할"
+    assert header.count("역할") == 1  # only in "usually owned by (role)"
+    assert "업무 7가지 중 4가지를 맡습니다" in html
+    assert "서비스 기획자" in dict(fs.role_options("ko"))
+
+
+def test_seven_jobs_read_as_korean() -> None:
+    html = fs.team_coverage(["developer", "researcher", "data"], lang="ko").data
+    for job in ("실생활 문제를 ML 문제로 정의하기", "원시 데이터 수집", "어노테이션 도구 개발", "평가 도구와 데모 개발"):
+        assert job in html
+    for konglish in ("formulation", "raw data", "annotation tool", "loader", "evaluation tool"):
+        assert konglish not in html
+
+
+def test_labels_are_named_in_korean_but_stored_in_english() -> None:
+    tool = fs.AnnotationTool(fs.review_items(3, seed=0, lang="ko"), lang="ko")
+    assert [b.description for b in tool.buttons] == ["1 · 긍정", "2 · 부정", "3 · 중립"]
+    tool.buttons[1].click()
+    assert tool.answers == ["negative"]  # the data keeps the label keys the exercises hash
+    assert "항목 2 / 3" in tool.view.value and "지금까지 동료와 일치한 항목" in tool.view.value
+    dropdown = fs.versioning_controls("ko")["label"]
+    assert ("부정", "negative") in dropdown.options and dropdown.value == "negative"
+    assert fs.label_name("spam", "ko") == "spam"
+
+
+def test_versioning_table_headers_follow_the_language() -> None:
+    ko, en = fs.versioning_report(1, "neutral", lang="ko").data, fs.versioning_report(1, "neutral", lang="en").data
+    assert all(f">{word}<" in ko for word in ("파일", "텍스트", "라벨", "중립"))
+    assert all(f">{word}<" in en for word in ("file", "text", "label", "neutral"))
+    assert "label" in fs.label_table(3, lang="ko").columns  # the data itself keeps its English columns
+
+
+def test_korean_widget_and_report_strings() -> None:
+    assert fs.capacity_controls("ko")["workers"].description == "워커 수"
+    assert "서버 <b>3</b>대가 필요합니다" in fs.capacity_report(240, 50, 4, lang="ko").data
+    assert "워커당 QPS (1000 / p50)" in fs.latency_summary([10.0], lang="ko").columns
+    done = fs.AnnotationTool(fs.review_items(1), lang="ko")
+    done.label("positive")
+    assert "완료" in done.view.value

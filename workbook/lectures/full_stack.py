@@ -49,7 +49,7 @@ def versioning_controls(lang: str | None = None) -> dict[str, Any]:
     import ipywidgets as w
 
     return {"row": w.IntSlider(value=2, min=0, max=5, description=t("row", "행", lang)),
-            "label": w.Dropdown(options=list(LABELS), value="negative", description=t("new label", "새 라벨", lang))}
+            "label": w.Dropdown(options=label_options(lang), value="negative", description=t("new label", "새 라벨", lang))}
 
 
 def quantization_controls(lang: str | None = None) -> dict[str, Any]:
@@ -71,8 +71,8 @@ def capacity_controls(lang: str | None = None) -> dict[str, Any]:
     import ipywidgets as w
 
     return {"target_qps": w.IntSlider(value=1000, min=0, max=5000, step=50, description=t("target QPS", "목표 QPS", lang)),
-            "latency_ms": w.FloatSlider(value=50, min=5, max=500, step=5, description=t("latency ms", "지연 ms", lang)),
-            "workers": w.IntSlider(value=4, min=1, max=16, description=t("workers", "worker 수", lang))}
+            "latency_ms": w.FloatSlider(value=50, min=5, max=500, step=5, description=t("latency ms", "지연 시간 ms", lang)),
+            "workers": w.IntSlider(value=4, min=1, max=16, description=t("workers", "워커 수", lang))}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -84,20 +84,20 @@ TEAM_ROLES: dict[str, tuple[str, str, int]] = {
     "pm": ("project manager", "프로젝트 매니저", 1),
     "developer": ("developer", "개발자", 2),
     "researcher": ("researcher", "연구자", 2),
-    "planner": ("service planner", "기획자", 1),
+    "planner": ("service planner", "서비스 기획자", 1),
     "data": ("data manager", "데이터 관리자", 1),
 }
 
 # The talk: a full stack ML engineer is "developer + researcher + data manager" and does these seven
 # jobs. Which role usually owns which job is our reading of the talk, stated as such in the notebook.
 SEVEN_JOBS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Formulate a real-life problem as an ML problem", "실생활 문제를 ML 문제로 formulation", ("researcher",)),
-    ("Collect raw data", "raw data 수집", ("data",)),
-    ("Build the annotation tool", "annotation tool 개발", ("developer",)),
-    ("Version the data and write the loader", "data version 관리 및 loader 개발", ("data", "developer")),
-    ("Develop the model and write the paper", "model 개발 및 논문 작성", ("researcher",)),
-    ("Build the evaluation tool and the demo", "evaluation tool 및 demo 개발", ("developer", "researcher")),
-    ("Deploy the model to the real server", "모델 실 서버 배포", ("developer",)),
+    ("Formulate a real-life problem as an ML problem", "실생활 문제를 ML 문제로 정의하기", ("researcher",)),
+    ("Collect raw data", "원시 데이터 수집", ("data",)),
+    ("Build the annotation tool", "어노테이션 도구 개발", ("developer",)),
+    ("Version the data and write the loader", "데이터 버전 관리와 데이터 로더 개발", ("data", "developer")),
+    ("Develop the model and write the paper", "모델 개발과 논문 작성", ("researcher",)),
+    ("Build the evaluation tool and the demo", "평가 도구와 데모 개발", ("developer", "researcher")),
+    ("Deploy the model to the real server", "모델을 실제 서버에 배포", ("developer",)),
 )
 
 
@@ -128,15 +128,16 @@ def team_coverage(roles: Sequence[str], lang: str | None = None) -> Any:
                     f"<td>{html.escape(who)}</td><td style='color:{colour};text-align:center'>{mark}</td></tr>")
     if covered == len(SEVEN_JOBS):
         verdict = t("All seven jobs: this person is a full stack ML engineer.",
-                    "일곱 가지 일을 모두 합니다: 풀스택 ML 엔지니어입니다.", lang)
+                    "일곱 가지 업무를 모두 맡습니다. 이 사람은 풀스택 ML 엔지니어입니다.", lang)
     else:
         verdict = t(f"{covered} of {len(SEVEN_JOBS)} jobs covered; the rest need a teammate.",
-                    f"{len(SEVEN_JOBS)}개 중 {covered}개를 맡습니다. 나머지는 다른 팀원이 필요합니다.", lang)
-    head = (f"<tr><th>#</th><th>{t('Job', '역할', lang)}</th><th>{t('Usually owned by', '주로 맡는 사람', lang)}</th>"
-            f"<th>{t('Covered', '담당', lang)}</th></tr>")
+                    f"업무 {len(SEVEN_JOBS)}가지 중 {covered}가지를 맡습니다. 나머지는 다른 팀원이 맡아야 합니다.", lang)
+    # "역할" is the role (the selector's label); a job is "업무", so the two never share a word.
+    head = (f"<tr><th>#</th><th>{t('Job', '업무', lang)}</th><th>{t('Usually owned by', '주로 맡는 역할', lang)}</th>"
+            f"<th>{t('Covered', '담당 여부', lang)}</th></tr>")
     team = sum(size for *_, size in TEAM_ROLES.values())
     note = t(f"The usual ML team of the talk has {team} people; one full stack ML engineer holds three of its roles.",
-             f"강의의 일반적인 ML 팀은 {team}명입니다. 풀스택 ML 엔지니어 한 명이 그중 세 역할을 겸합니다.", lang)
+             f"강의에서 소개한 일반적인 ML 팀은 {team}명입니다. 풀스택 ML 엔지니어 한 명은 그중 세 역할을 겸합니다.", lang)
     return HTML(f"<table>{head}{''.join(rows)}</table><p><b>{html.escape(verdict)}</b> {html.escape(note)}</p>")
 
 
@@ -185,7 +186,7 @@ class PipelineSorter:
 
         from ..widgets import to_html
 
-        hint = t("Paste this into the answer cell so it is saved:", "저장되도록 이 코드를 답 셀에 붙여 넣으세요:", self.lang)
+        hint = t("Paste this into the answer cell so it is saved:", "답이 저장되도록 이 코드를 답 셀에 붙여 넣으세요:", self.lang)
         parts = [to_html(self.feedback(self.answers))] if self.feedback is not None else []
         parts.append(to_html(Markdown(f"{hint}\n\n```python\n{dict_source(self.name, self.answers)}\n```")))
         self.output.value = "".join(parts)
@@ -196,6 +197,8 @@ class PipelineSorter:
 # ---------------------------------------------------------------------------------------------------
 
 LABELS = ("positive", "negative", "neutral")
+# What a learner reads for each label; the data keeps the English keys, which the exercises hash.
+LABEL_NAMES = {"positive": ("positive", "긍정"), "negative": ("negative", "부정"), "neutral": ("neutral", "중립")}
 _ASPECTS = (("Delivery", "배송"), ("Battery", "배터리"), ("Screen", "화면"), ("Price", "가격"),
             ("Customer service", "고객 응대"), ("Packaging", "포장"))
 _PHRASES = {
@@ -203,6 +206,16 @@ _PHRASES = {
     "negative": (("terrible", "최악이에요"), ("worse than expected", "기대 이하예요"), ("a real letdown", "실망스러워요")),
     "neutral": (("as described", "설명 그대로예요"), ("about average", "보통이에요"), ("nothing special", "특별할 것 없어요")),
 }
+
+
+def label_name(label: str, lang: str | None = None) -> str:
+    """The label ``label`` as the learner reads it (a key outside :data:`LABEL_NAMES` as it is)."""
+    return t(*LABEL_NAMES[label], lang) if label in LABEL_NAMES else label
+
+
+def label_options(lang: str | None = None) -> list[tuple[str, str]]:
+    """(name, label) pairs for a label selector, in the learner's language."""
+    return [(label_name(label, lang), label) for label in LABELS]
 
 
 def review_items(n: int = 12, seed: int = 0, lang: str | None = None) -> list[tuple[str, str]]:
@@ -260,13 +273,13 @@ def agreement_report(noise: float, n: int = 300, seed: int = 0, lang: str | None
     here = next(c for c in curve if c[0] == round(float(noise), 2))
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(xs, raw, label=t("raw agreement", "단순 일치율", lang))
-    ax.plot(xs, kappa, label="Cohen's kappa")
-    ax.axhline(1 / len(LABELS), color="grey", lw=0.8, ls=":", label=t("chance (1/3)", "우연 일치 (1/3)", lang))
+    ax.plot(xs, kappa, label=t("Cohen's kappa", "코헨의 카파", lang))
+    ax.axhline(1 / len(LABELS), color="grey", lw=0.8, ls=":", label=t("chance (1/3)", "우연 수준 (1/3)", lang))
     ax.axvline(here[0], color="black", lw=0.8, ls="--")
-    ax.set_xlabel(t("annotator noise (share of random labels)", "작업자 노이즈 (무작위 라벨 비율)", lang))
+    ax.set_xlabel(t("annotator noise (share of random labels)", "작업자 노이즈 (무작위로 고른 라벨의 비율)", lang))
     ax.set_ylim(-0.2, 1.05)
     ax.set_title(t(f"noise {here[0]:.2f}: agreement {here[1]:.2f}, kappa {here[2]:.2f}",
-                   f"노이즈 {here[0]:.2f}: 일치율 {here[1]:.2f}, kappa {here[2]:.2f}", lang))
+                   f"노이즈 {here[0]:.2f}: 단순 일치율 {here[1]:.2f}, 카파 {here[2]:.2f}", lang))
     ax.legend(loc="upper right")
     fig.tight_layout()
     return fig
@@ -283,14 +296,15 @@ class AnnotationTool:
         self.items, self.labels, self.lang = list(items), tuple(labels), lang
         self.colleague = noisy_annotator([y for _, y in self.items], colleague_noise, seed=seed, labels=self.labels)
         self.answers: list[str] = []
-        self.buttons = [w.Button(description=f"{i + 1} · {label}", tooltip=label) for i, label in enumerate(self.labels)]
+        self.buttons = [w.Button(description=f"{i + 1} · {label_name(label, lang)}", tooltip=label)
+                        for i, label in enumerate(self.labels)]
         for button, label in zip(self.buttons, self.labels):
             button.on_click(lambda _b, label=label: self.label(label))
         self.undo_button = w.Button(description=t("undo", "되돌리기", lang), icon="undo")
         self.undo_button.on_click(lambda _b: self.undo())
         # Keyboard labelling with stock widgets: a text box sends every keystroke; a digit picks a label.
         self.keys = w.Text(value="", continuous_update=True, layout=w.Layout(width="14em"),
-                           placeholder=t(f"or type 1-{len(self.labels)} here", f"또는 여기에 1-{len(self.labels)} 입력", lang))
+                           placeholder=t(f"or type 1-{len(self.labels)} here", f"또는 여기에 1~{len(self.labels)} 입력", lang))
         self.keys.observe(self._typed, names="value")
         self.view = w.HTML(self.render())
         self.widget = w.VBox([self.view, w.HBox([*self.buttons, self.undo_button]), self.keys])
@@ -333,14 +347,14 @@ class AnnotationTool:
     def render(self) -> str:
         """The HTML the tool shows now: progress, the current item (or the result), agreement so far."""
         k, total = len(self.answers), len(self.items)
-        progress = t(f"Item {min(k + 1, total)} of {total}", f"{total}개 중 {min(k + 1, total)}번째", self.lang)
+        progress = t(f"Item {min(k + 1, total)} of {total}", f"항목 {min(k + 1, total)} / {total}", self.lang)
         kappa = self.kappa()
         agree = sum(a == b for a, b in zip(self.answers, self.colleague))
-        stats = (t(f"Agreement with your colleague so far: {agree}/{k}", f"지금까지 동료와 일치: {agree}/{k}", self.lang)
-                 + (f", kappa = {kappa:.2f}" if kappa is not None else ""))
+        stats = (t(f"Agreement with your colleague so far: {agree}/{k}", f"지금까지 동료와 일치한 항목: {agree}/{k}", self.lang)
+                 + (t(f", kappa = {kappa:.2f}", f", 카파 = {kappa:.2f}", self.lang) if kappa is not None else ""))
         if self.done:
             body = t("<b>Done.</b> Compare: raw agreement counts chance matches; kappa does not.",
-                     "<b>완료.</b> 단순 일치율은 우연한 일치도 세지만 kappa는 그렇지 않습니다.", self.lang)
+                     "<b>완료!</b> 비교해 보세요. 단순 일치율은 우연히 맞은 경우까지 세지만, 카파는 그만큼을 뺍니다.", self.lang)
         else:
             body = (f"<div style='font-size:1.3em;padding:8px;border:1px solid #ccc;border-radius:4px'>"
                     f"{html.escape(self.items[k][0])}</div>")
@@ -354,8 +368,9 @@ def annotation_tool(items: Sequence[tuple[str, str]], *, lang: str | None = None
     from ..widgets import handout_mode
 
     if handout_mode():
-        rows = "".join(f"<tr><td>{html.escape(text)}</td><td>{' / '.join(LABELS)}</td></tr>" for text, _ in items[:5])
-        note = t("In JupyterLab each item gets a button per label:", "JupyterLab에서는 항목마다 라벨 버튼이 나옵니다:", lang)
+        names = " / ".join(label_name(label, lang) for label in LABELS)
+        rows = "".join(f"<tr><td>{html.escape(text)}</td><td>{html.escape(names)}</td></tr>" for text, _ in items[:5])
+        note = t("In JupyterLab each item gets a button per label:", "JupyterLab에서는 항목마다 라벨별 버튼이 나옵니다:", lang)
         display(HTML(f"<p><i>{note}</i></p><table>{rows}</table>"))
         return None
     tool = AnnotationTool(items, lang=lang, **options)
@@ -394,7 +409,10 @@ def versioning_report(row: int, label: str, n: int = 6, seed: int = 0, lang: str
     same = ids[0] == ids[1]
     verdict = (t("same content, same version id", "내용이 같으니 버전 id도 같습니다", lang) if same
                else t("one cell changed, so the version id changed", "셀 하나가 바뀌어 버전 id가 바뀌었습니다", lang))
-    styled = after.style.apply(lambda r: ["background:#fff3cd" if r.name == row else "" for _ in r], axis=1)
+    # The file keeps its English columns and label keys; only the table the learner reads is translated.
+    shown = after.assign(label=[label_name(y, lang) for y in after["label"]]).rename(
+        columns={"file": t("file", "파일", lang), "text": t("text", "텍스트", lang), "label": t("label", "라벨", lang)})
+    styled = shown.style.apply(lambda r: ["background:#fff3cd" if r.name == row else "" for _ in r], axis=1)
     return HTML(f"<p>v1 <code>{ids[0]}</code> → v2 <code>{ids[1]}</code>: <b>{verdict}</b></p>"
                 + styled.hide(axis="index").to_html())
 
@@ -404,22 +422,22 @@ def check_content_hash(outputs: Sequence[Any], lang: str | None = None) -> list[
     cases, in order: 0 a data set, 1 an equal copy of it, 2 one label changed, 3 one row appended,
     4 ``[["ab", "c"]]``, 5 ``[["a", "bc"]]`` (same characters, different fields). Returns problems."""
     if len(outputs) != 6:
-        return [t(f"expected 6 outputs, got {len(outputs)}", f"출력 6개가 필요하지만 {len(outputs)}개입니다", lang)]
+        return [t(f"expected 6 outputs, got {len(outputs)}", f"출력이 6개여야 하는데 {len(outputs)}개입니다", lang)]
     problems = []
     if not all(isinstance(h, str) and len(h) >= 16 for h in outputs):
         problems.append(t("return a hex digest string (e.g. hashlib.sha256(...).hexdigest())",
-                          "16자 이상의 hex digest 문자열을 반환하세요 (예: hashlib.sha256(...).hexdigest())", lang))
+                          "16자 이상의 16진수 다이제스트(hex digest) 문자열을 반환하세요 (예: hashlib.sha256(...).hexdigest())", lang))
         return problems
     if outputs[0] != outputs[1]:
         problems.append(t("two equal data sets got different hashes: the hash must depend on content only",
-                          "같은 데이터에 다른 해시가 나왔습니다: 해시는 내용에만 의존해야 합니다", lang))
+                          "내용이 같은 두 데이터 세트의 해시가 다릅니다. 해시는 내용에만 의존해야 합니다", lang))
     if outputs[2] == outputs[0]:
         problems.append(t("changing one label did not change the hash", "라벨 하나를 바꿔도 해시가 그대로입니다", lang))
     if outputs[3] == outputs[0]:
         problems.append(t("appending a row did not change the hash", "행을 추가해도 해시가 그대로입니다", lang))
     if outputs[4] == outputs[5]:
         problems.append(t('[["ab", "c"]] and [["a", "bc"]] got the same hash: keep field boundaries (e.g. json.dumps)',
-                          '[["ab", "c"]] 와 [["a", "bc"]] 의 해시가 같습니다: 필드 경계를 보존하세요 (예: json.dumps)', lang))
+                          '[["ab", "c"]]와 [["a", "bc"]]의 해시가 같습니다. 필드 경계가 남도록 직렬화하세요 (예: json.dumps)', lang))
     return problems
 
 
@@ -471,6 +489,7 @@ def quantization_report(bits: int, n: int = 4096, seed: int = 0, lang: str | Non
 
 
 TEACHER_CLASSES = ("cat", "dog", "car")
+_CLASS_NAMES = {"cat": "고양이", "dog": "개", "car": "자동차"}
 TEACHER_LOGITS = (5.0, 3.0, -1.0)
 
 
@@ -483,16 +502,23 @@ def soft_targets(logits: Sequence[float], temperature: float) -> list[float]:
     return [float(p) for p in softmax(np.asarray(logits, dtype=float) / temperature)]
 
 
+def class_names(lang: str | None = None) -> list[str]:
+    """The teacher's classes (:data:`TEACHER_CLASSES`) as the learner reads them."""
+    return [t(name, _CLASS_NAMES[name], lang) for name in TEACHER_CLASSES]
+
+
 def distillation_report(temperature: float, lang: str | None = None) -> Any:
     """A bar chart of a teacher's soft targets over (cat, dog, car) at ``temperature``."""
     import matplotlib.pyplot as plt
 
     probs = soft_targets(TEACHER_LOGITS, temperature)
     fig, ax = plt.subplots(figsize=(5, 2.8))
-    bars = ax.bar(TEACHER_CLASSES, probs, color=["tab:orange", "tab:green", "tab:grey"])
+    bars = ax.bar(class_names(lang), probs, color=["tab:orange", "tab:green", "tab:grey"])
     ax.bar_label(bars, fmt="%.3f")
     ax.set_ylim(0, 1.1)
-    ax.set_title(t(f"teacher on a cat photo, T = {temperature:g}", f"고양이 사진에 대한 teacher 출력, T = {temperature:g}", lang))
+    ax.set_ylabel(t("soft target", "소프트 타깃", lang))
+    ax.set_title(t(f"teacher on a cat photo, T = {temperature:g}",
+                   f"고양이 사진에 대한 교사 모델의 출력, T = {temperature:g}", lang))
     fig.tight_layout()
     return fig
 
@@ -589,7 +615,7 @@ def latency_summary(times_ms: Sequence[float], lang: str | None = None) -> Any:
     p50, p95 = np.percentile(times_ms, [50, 95])
     return pd.DataFrame([{t("requests", "요청 수", lang): len(times_ms), "p50 (ms)": round(float(p50), 2),
                           "p95 (ms)": round(float(p95), 2), "max (ms)": round(float(max(times_ms)), 2),
-                          t("QPS per worker (1000 / p50)", "worker당 QPS (1000 / p50)", lang): round(1000 / float(p50), 1)}])
+                          t("QPS per worker (1000 / p50)", "워커당 QPS (1000 / p50)", lang): round(1000 / float(p50), 1)}])
 
 
 def capacity_report(target_qps: int, latency_ms: float, workers: int, lang: str | None = None) -> Any:
@@ -606,6 +632,6 @@ def capacity_report(target_qps: int, latency_ms: float, workers: int, lang: str 
         f"<p>One worker: 1000 / {latency_ms:g} ms = <b>{per_worker:.1f}</b> requests/s. One machine with {workers} "
         f"workers: <b>{per_machine:.1f}</b>/s. For {target_qps} QPS you need <b>{machines}</b> machine(s) "
         f"(capacity {machines * per_machine:.0f} QPS).</p>",
-        f"<p>worker 하나: 1000 / {latency_ms:g} ms = 초당 <b>{per_worker:.1f}</b>건. worker {workers}개인 서버 한 대: "
-        f"초당 <b>{per_machine:.1f}</b>건. {target_qps} QPS에는 서버 <b>{machines}</b>대가 필요합니다 "
-        f"(처리량 {machines * per_machine:.0f} QPS).</p>", lang))
+        f"<p>워커 하나: 1000 / {latency_ms:g} ms = 초당 <b>{per_worker:.1f}</b>건. 워커 {workers}개를 둔 서버 한 대: "
+        f"초당 <b>{per_machine:.1f}</b>건. {target_qps} QPS를 감당하려면 서버 <b>{machines}</b>대가 필요합니다 "
+        f"(최대 처리량 {machines * per_machine:.0f} QPS).</p>", lang))
