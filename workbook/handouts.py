@@ -121,6 +121,8 @@ def offline_exporter(lang: str) -> Any:
     exporter = OfflineHTMLExporter(
         template_name="lab", template_file="workbook_handout.html.j2", embed_images=True,
         extra_loaders=[DictLoader({"workbook_handout.html.j2": _TEMPLATE})], language_code=lang,
+        # The template's prompts read "In [n]:" / "Out [n]:": left out of pages in another language.
+        exclude_input_prompt=lang != "en", exclude_output_prompt=lang != "en",
     )
     remover = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL, remove_input_tags=REMOVE_INPUT)
     remover.enabled = True

@@ -30,7 +30,86 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_question": {"en": "Unknown question id {qid!r} (is the workbook package up to date?)",
                          "ko": "알 수 없는 문제 번호 {qid!r} (workbook 패키지가 최신인가요?)"},
     "points": {"en": "points", "ko": "점"},
+    # --- the grader: verdict statuses, record statuses, the judge's reasons, feedback pages, report.html
+    "status_passed": {"en": "passed", "ko": "통과"},
+    "status_partial": {"en": "partial", "ko": "부분 점수"},
+    "status_failed": {"en": "failed", "ko": "오답"},
+    "status_not_attempted": {"en": "not attempted", "ko": "풀지 않음"},
+    "status_missing": {"en": "missing", "ko": "답 없음"},
+    "status_error": {"en": "error", "ko": "채점 오류"},
+    "status_timeout": {"en": "timeout", "ko": "시간 초과"},
+    "status_kernel_died": {"en": "kernel died", "ko": "커널 중단"},
+    "status_graded": {"en": "graded", "ko": "채점 완료"},
+    "status_invalid": {"en": "invalid", "ko": "무효"},
+    "status_duplicate": {"en": "duplicate", "ko": "중복 제출"},
+    "judge_no_export": {"en": "no answer was exported (the notebook did not finish)",
+                        "ko": "내보낸 답이 없습니다 (노트북이 끝까지 실행되지 않았습니다)"},
+    "judge_stopped_timeout": {"en": "the answer did not finish exporting within the per-cell time limit",
+                              "ko": "셀당 제한 시간 안에 답을 내보내지 못했습니다"},
+    "judge_stopped_kernel_died": {"en": "the kernel died before this answer was exported",
+                                  "ko": "이 답을 내보내기 전에 커널이 중단되었습니다"},
+    "judge_stopped_not_exported": {"en": "the notebook stopped before this answer was exported",
+                                   "ko": "이 답을 내보내기 전에 노트북 실행이 멈췄습니다"},
+    "judge_stopped_rejected": {"en": "the export of this answer was rejected (tampered with?)",
+                               "ko": "이 답의 내보내기가 거부되었습니다 (조작되었나요?)"},
+    "judge_malformed": {"en": "the exported answer is malformed (was the export tampered with?)",
+                        "ko": "내보낸 답의 형식이 잘못되었습니다 (내보내기가 조작되었나요?)"},
+    "judge_non_finite": {"en": "the exported answer holds a non-finite number (NaN or infinity)",
+                         "ko": "내보낸 답에 유한하지 않은 수(NaN 또는 무한대)가 있습니다"},
+    "judge_too_large": {"en": "the answer is too large to grade ({size} bytes exported)",
+                        "ko": "답이 너무 커서 채점할 수 없습니다 (내보낸 크기 {size}바이트)"},
+    "judge_no_variable": {"en": "no variable named {name} (renamed or deleted?)",
+                          "ko": "{name} 변수가 없습니다 (이름을 바꾸거나 지웠나요?)"},
+    "judge_missing": {"en": "{detail} (renamed or deleted?)", "ko": "답을 찾을 수 없습니다: {detail} (이름을 바꾸거나 지웠나요?)"},
+    "judge_not_attempted": {"en": "not attempted", "ko": "아직 풀지 않았습니다"},
+    "judge_unserialisable": {"en": "an answer of type {type} cannot be graded", "ko": "{type} 형식의 답은 채점할 수 없습니다"},
+    "judge_not_callable": {"en": "expected a function, found {type}", "ko": "함수가 필요하지만 {type} 이(가) 있습니다"},
+    "judge_items": {"en": "{right} of {total} items right; check again: {items}",
+                    "ko": "{total}개 항목 중 {right}개 정답. 다시 확인할 항목: {items}"},
+    "judge_no_match": {"en": "the answer does not match", "ko": "답이 일치하지 않습니다"},
+    "judge_output_count": {"en": "expected {want} exported outputs, found {found}",
+                           "ko": "내보낸 출력이 {want}개여야 하는데 {found}개입니다"},
+    "judge_returned": {"en": "returned {value}", "ko": "{value} 반환"},
+    "judge_cases": {"en": "{right} of {total} cases pass ({hidden_right} of {hidden} hidden)",
+                    "ko": "테스트 {total}개 중 {right}개 통과 (숨은 테스트 {hidden}개 중 {hidden_right}개)"},
+    "judge_first_problem": {"en": "for input {args}: {problem}", "ko": "입력 {args}: {problem}"},
+    "judge_cannot_grade": {"en": "the answer cannot be graded: {error}", "ko": "이 답은 채점할 수 없습니다: {error}"},
+    "judge_key_error": {"en": "grader could not judge this question: {error}",
+                        "ko": "채점기가 이 문제를 판정하지 못했습니다: {error}"},
+    "tamper_changed": {"en": "locked cell {index} changed ({first})", "ko": "잠긴 셀 {index}이(가) 바뀌었습니다 ({first})"},
+    "tamper_deleted": {"en": "locked cell {index} deleted ({first})", "ko": "잠긴 셀 {index}이(가) 지워졌습니다 ({first})"},
+    "feedback_title": {"en": "Feedback: {notebook} · {student}", "ko": "피드백: {notebook} · {student}"},
+    "score": {"en": "Score", "ko": "점수"},
+    "status": {"en": "status", "ko": "상태"},
+    "flagged": {"en": "Flagged", "ko": "변경 감지"},
+    "check_cell_missing": {"en": "Questions whose check cell is missing:", "ko": "확인 셀이 없는 문제:"},
+    "frames_hidden": {"en": "[{n} frame(s) in installed code not shown]", "ko": "[설치된 코드의 프레임 {n}개는 표시하지 않음]"},
+    "report_title": {"en": "Grading report", "ko": "채점 보고서"},
+    "report_summary": {"en": "{n} submissions · isolation:", "ko": "제출 {n}건 · 격리 수준:"},
+    "warning": {"en": "Warning", "ko": "경고"},
+    "score_distribution": {"en": "Score distribution (share of {top} points)", "ko": "점수 분포 ({top}점 만점 대비 비율)"},
+    "score_chart": {"en": "score distribution", "ko": "점수 분포"},
+    "pass_rate": {"en": "Pass rate per question", "ko": "문제별 통과율"},
+    "slowest_cells": {"en": "Slowest cells", "ko": "가장 느린 셀"},
+    "bad_submissions": {"en": "Failed, invalid or flagged submissions ({n})", "ko": "실패, 무효, 변경 감지된 제출 ({n}건)"},
+    "col_question": {"en": "question", "ko": "문제"},
+    "col_passed": {"en": "passed", "ko": "통과"},
+    "col_rate": {"en": "rate", "ko": "비율"},
+    "col_time": {"en": "time", "ko": "시간"},
+    "col_student": {"en": "student", "ko": "학생"},
+    "col_notebook": {"en": "notebook", "ko": "노트북"},
+    "col_cell": {"en": "cell", "ko": "셀"},
+    "col_status": {"en": "status", "ko": "상태"},
+    "col_reason": {"en": "reason", "ko": "사유"},
+    "seconds": {"en": "{s:.2f} s", "ko": "{s:.2f}초"},
+    # --- handouts
+    "handouts_title": {"en": "ML course workbook — handouts", "ko": "ML 코스 워크북 — 강의 자료"},
+    "handouts_intro": {"en": "boostcamp AI Tech special lectures. Each page is a lecture notebook executed with its widgets at their default values.",
+                       "ko": "부스트캠프 AI Tech 특강. 각 페이지는 위젯을 기본값으로 두고 실행한 강의 노트북입니다."},
+    "languages_intro": {"en": "Choose a language.", "ko": "언어를 고르세요."},
 }
+# The name of each language in itself, for language switches.
+LANG_NAMES = {"en": "English", "ko": "한국어"}
 
 
 def set_lang(lang: str) -> None:
@@ -53,6 +132,12 @@ def get_lang() -> str:
 def msg(key: str, lang: str | None = None, **fields: Any) -> str:
     """The message ``key`` in ``lang`` (default: the current language), formatted with ``fields``."""
     return MESSAGES[key][lang or get_lang()].format(**fields)
+
+
+def status_label(status: str, lang: str | None = None) -> str:
+    """A verdict's or a record's status as a reader sees it (the raw status when the catalogue has none)."""
+    key = f"status_{status}"
+    return msg(key, lang) if key in MESSAGES else status.replace("_", " ")
 
 
 def t(en: str, ko: str, lang: str | None = None) -> str:

@@ -16,11 +16,12 @@ from typing import Any
 
 from . import keys
 from .export import ANSWER_FORMS, finite
-from .i18n import pick
+from .i18n import msg, pick
 from .normalize import NotCanonical, agree, short_repr
 
 # What the grader itself says when a question has no exported answer (see workbook.grade._answers).
 STOPPED = {"timeout": "timeout", "kernel_died": "kernel_died", "not_exported": "missing", "rejected": "failed"}
+NO_VARIABLE = "no variable named "  # what the kernel's export says of a renamed or deleted answer
 STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error", "timeout", "kernel_died")
 
 
@@ -56,7 +57,7 @@ def _status(fraction: float) -> str:
     return "passed" if fraction >= 1 else "partial" if fraction > 0 else "failed"
 
 
-def _judge_value(spec: dict[str, Any], value: Any, seed: int) -> tuple[float, str]:
+def _judge_value(spec: dict[str, Any], value: Any, seed: int, lang: str) -> tuple[float, str]:
     rule = keys.rule_of(spec)
     want = keys.resolve(spec["answer_from_seed"])(seed) if spec.get("answer_from_seed") else spec["answer"]
     if agree(value, want, rule):
@@ -67,8 +68,8 @@ def _judge_value(spec: dict[str, Any], value: Any, seed: int) -> tuple[float, st
         given = {str(k): v for k, v in given.items()}
         right = [k for k, v in expected.items() if k in given and agree(given[k], v, rule)]
         wrong = [k for k in expected if k not in right]
-        return len(right) / len(expected), f"{len(right)} of {len(expected)} items right; check again: {', '.join(wrong)}"
-    return 0.0, "the answer does not match"
+        return len(right) / len(expected), msg("judge_items", lang, right=len(right), total=len(expected), items=", ".join(wrong))
+    return 0.0, msg("judge_no_match", lang)
 
 
 def _expected(spec: dict[str, Any], case: dict[str, Any]) -> Any:
@@ -77,11 +78,12 @@ def _expected(spec: dict[str, Any], case: dict[str, Any]) -> Any:
     return keys.resolve(spec["reference"])(*case["args"], **case.get("kwargs", {}))
 
 
-def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden: list[dict[str, Any]]) -> tuple[float, str]:
+def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden: list[dict[str, Any]],
+                    lang: str) -> tuple[float, str]:
     public = list(spec.get("cases") or [])
     cases = public + hidden
     if len(outputs) != len(cases):
-        return 0.0, f"expected {len(cases)} exported outputs, found {len(outputs)}"
+        return 0.0, msg("judge_output_count", lang, want=len(cases), found=len(outputs))
     if all("missing" in out for out in outputs):
         raise _NotAttempted()
     right, hidden_right, first_problem = 0, 0, ""
@@ -92,9 +94,10 @@ def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden:
         hidden_right += ok and index >= len(public)
         if not ok and not first_problem and index < len(public):  # hidden inputs are never shown
             args = ", ".join(short_repr(a, 30) for a in case["args"])
-            got = out.get("error") or (f"returned {short_repr(out['value'], 60)}" if "value" in out else next(iter(out.values())))
-            first_problem = f"for input {args}: {got}"
-    message = f"{right} of {len(cases)} cases pass ({hidden_right} of {len(hidden)} hidden)"
+            got = out.get("error") or (msg("judge_returned", lang, value=short_repr(out["value"], 60)) if "value" in out
+                                       else next(iter(out.values())))
+            first_problem = msg("judge_first_problem", lang, args=args, problem=got)
+    message = msg("judge_cases", lang, right=right, total=len(cases), hidden_right=hidden_right, hidden=len(hidden))
     return right / len(cases), message + (f"; {first_problem}" if first_problem else "")
 
 
@@ -123,46 +126,52 @@ def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None
     verdict = Verdict(qid=qid, title=pick(spec.get("title"), lang), status="failed", points=0.0,
                       max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang))
     if answer is None:
-        verdict.status, verdict.message = "missing", "no answer was exported (the notebook did not finish)"
+        verdict.status, verdict.message = "missing", msg("judge_no_export", lang)
         return verdict
     if isinstance(answer, dict) and len(answer) == 1 and next(iter(answer)) in STOPPED:
         form = next(iter(answer))
-        verdict.status, verdict.message = STOPPED[form], str(answer[form])
+        # The grader's own English detail; other languages get the catalogue's sentence for the form.
+        verdict.status = STOPPED[form]
+        verdict.message = str(answer[form]) if lang == "en" else msg(f"judge_stopped_{form}", lang)
         return verdict
     if not isinstance(answer, dict) or not set(answer) & set(ANSWER_FORMS):
-        verdict.message = "the exported answer is malformed (was the export tampered with?)"
+        verdict.message = msg("judge_malformed", lang)
         return verdict
     if not finite(answer):
-        verdict.message = "the exported answer holds a non-finite number (NaN or infinity)"
+        verdict.message = msg("judge_non_finite", lang)
         return verdict
     if "too_large" in answer:
-        verdict.message = f"the answer is too large to grade ({answer['too_large']} bytes exported)"
+        verdict.message = msg("judge_too_large", lang, size=answer["too_large"])
         return verdict
     if "missing" in answer:
-        named = str(answer["missing"]).startswith("no variable")
+        missing = str(answer["missing"])
+        named = missing.startswith("no variable")
         verdict.status = "missing" if named else "not_attempted"
-        verdict.message = f"{answer['missing']} (renamed or deleted?)" if named else "not attempted"
+        if missing.startswith(NO_VARIABLE):
+            verdict.message = msg("judge_no_variable", lang, name=missing[len(NO_VARIABLE):])
+        else:
+            verdict.message = msg("judge_missing", lang, detail=missing) if named else msg("judge_not_attempted", lang)
         return verdict
     if "unserialisable" in answer:
-        verdict.message = f"an answer of type {answer['unserialisable']} cannot be graded"
+        verdict.message = msg("judge_unserialisable", lang, type=answer["unserialisable"])
         return verdict
     if "not_callable" in answer:
-        verdict.message = f"expected a function, found {answer['not_callable']}"
+        verdict.message = msg("judge_not_callable", lang, type=answer["not_callable"])
         return verdict
     try:
         if spec["kind"] == "function":
-            fraction, message = _judge_function(spec, answer.get("outputs", []), hidden)
+            fraction, message = _judge_function(spec, answer.get("outputs", []), hidden, lang)
         elif spec["kind"] == "property":
             fraction, message = _judge_property(spec, answer, lang)
         else:
-            fraction, message = _judge_value(spec, answer.get("value"), seed)
+            fraction, message = _judge_value(spec, answer.get("value"), seed, lang)
     except _NotAttempted:
-        verdict.status, verdict.message = "not_attempted", "not attempted"
+        verdict.status, verdict.message = "not_attempted", msg("judge_not_attempted", lang)
         return verdict
     except NotCanonical as err:
-        fraction, message = 0.0, f"the answer cannot be graded: {err}"
+        fraction, message = 0.0, msg("judge_cannot_grade", lang, error=err)
     except Exception as err:  # a broken reference or checker is the key's fault: say so, grade the rest
-        verdict.status, verdict.message = "error", f"grader could not judge this question: {type(err).__name__}: {err}"
+        verdict.status, verdict.message = "error", msg("judge_key_error", lang, error=f"{type(err).__name__}: {err}")
         return verdict
     verdict.status, verdict.points, verdict.message = _status(fraction), _score(spec, fraction), message
     return verdict

@@ -1,43 +1,95 @@
-"""Feedback pages for students and the class report for the instructor.
+"""Feedback pages for students and the class report for the instructor, in English or Korean.
 
 Feedback is the executed notebook with each question's verdict and hint placed after the cell that
 checks it; the grader's own cells (prelude, export: they hold hidden inputs) and papermill's error
-banner are removed. No solution code is ever in it: the submission never had any.
+banner are removed. No solution code is ever in it: the submission never had any. Every word of the
+pages' own (statuses, "Hint", "Score", headings, table headers) comes from the message catalogue
+(:mod:`workbook.i18n`); the HTML comes from autoescaped Jinja2 templates.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from typing import Any
 
 from .export import GRADER_TAG
 from .handouts import to_html
+from .i18n import msg, status_label
 
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
 _COLOURS = {"passed": "#1e7e34", "partial": "#8a4b00", "failed": "#b3261e", "not_attempted": "#3c4043",
             "missing": "#b3261e", "error": "#8a4b00"}
-_PAGE = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-         "<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#202124}}"
-         "table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:left}}</style>"
-         "</head><body><main>{body}</main></body></html>\n")
+
+_BOX = """\
+<div class='workbook-verdict' data-qid='{{ v.qid }}' data-status='{{ v.status }}' \
+style='border-left:6px solid {{ colour }};padding:6px 12px;margin:4px 0;background:#f8f9fa'>\
+<b style='color:{{ colour }}'><code>{{ v.qid }}</code>: {{ status }} \
+({{ '%g' % v.points }} / {{ '%g' % v.max_points }})</b> {{ v.title or '' }}\
+{% if v.message %}<div>{{ v.message }}</div>{% endif %}\
+{% if hint %}<div><b>{{ m('hint') }}:</b> {{ hint }}</div>{% endif %}</div>"""
+
+_HEAD = """\
+<h2>{{ m('feedback_title', notebook=r.notebook, student=r.student) }}</h2>\
+<p><b>{{ m('score') }}: {{ '%g' % r.score }} / {{ '%g' % r.max_score }}</b> · {{ m('status') }}: {{ status }}\
+{% if r.reason %} · {{ r.reason }}{% endif %}</p>\
+{% for item in r.tamper or [] %}<p style='color:#b3261e'>{{ m('flagged') }}: {{ item }}</p>{% endfor %}\
+{% if rest %}<p>{{ m('check_cell_missing') }}</p>{{ rest }}{% endif %}"""
+
+_REPORT = """\
+<!DOCTYPE html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ m('report_title') }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#202124}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}</style>
+</head><body><main>
+<h1>{{ m('report_title') }}</h1>
+<p>{{ m('report_summary', n=records|length) }} <code>{{ isolation.get('level') }}</code></p>
+{% for w in isolation.get('warnings', []) %}<p style='color:#8a4b00'>{{ m('warning') }}: {{ w }}</p>{% endfor %}
+{% for nb in notebooks %}
+<h2>{{ nb.name }}</h2>
+<h3>{{ m('score_distribution', top='%g' % nb.top) }}</h3>
+{{ nb.histogram }}
+<h3>{{ m('pass_rate') }}</h3>
+<table><tr><th>{{ m('col_question') }}</th><th>{{ m('col_passed') }}</th><th>{{ m('col_rate') }}</th></tr>
+{% for q, passed, total in nb.rates %}<tr><td><code>{{ q }}</code></td><td>{{ passed }} / {{ total }}</td>\
+<td>{{ '%.0f' % (100 * passed / total) }}%</td></tr>{% endfor %}</table>
+{% endfor %}
+<h2>{{ m('slowest_cells') }}</h2>
+<table><tr><th>{{ m('col_time') }}</th><th>{{ m('col_student') }}</th><th>{{ m('col_notebook') }}</th><th>{{ m('col_cell') }}</th></tr>
+{% for s, student, notebook, index in slowest %}<tr><td>{{ m('seconds', s=s) }}</td><td>{{ student }}</td>\
+<td>{{ notebook }}</td><td>{{ index }}</td></tr>{% endfor %}</table>
+<h2>{{ m('bad_submissions', n=bad|length) }}</h2>
+<table><tr><th>{{ m('col_student') }}</th><th>{{ m('col_notebook') }}</th><th>{{ m('col_status') }}</th><th>{{ m('col_reason') }}</th></tr>
+{% for r in bad %}<tr><td>{{ r.student }}</td><td>{{ r.notebook }}</td><td>{{ label(r.status) }}</td>\
+<td>{{ '; '.join(([r.reason] if r.reason else []) + (r.tamper or [])) }}</td></tr>{% endfor %}</table>
+</main></body></html>
+"""
 
 
-def _box(verdict: dict[str, Any]) -> str:
-    colour = _COLOURS.get(verdict["status"], "#3c4043")
-    hint = verdict.get("hint") if verdict["status"] not in ("passed",) else ""
-    return (f"<div class='workbook-verdict' data-qid='{html.escape(verdict['qid'])}' data-status='{verdict['status']}' "
-            f"style='border-left:6px solid {colour};padding:6px 12px;margin:4px 0;background:#f8f9fa'>"
-            f"<b style='color:{colour}'>{html.escape(verdict['qid'])}: {verdict['status'].replace('_', ' ')}"
-            f" ({verdict['points']:g} / {verdict['max_points']:g})</b> {html.escape(verdict.get('title') or '')}"
-            + (f"<div>{html.escape(verdict['message'])}</div>" if verdict.get("message") else "")
-            + (f"<div><b>Hint:</b> {html.escape(hint)}</div>" if hint else "") + "</div>")
+@functools.lru_cache(maxsize=None)
+def _template(source: str) -> Any:
+    from jinja2 import Environment
+
+    return Environment(autoescape=True, keep_trailing_newline=True).from_string(source)
+
+
+def _render(source: str, lang: str, **context: Any) -> str:
+    def m(key: str, **fields: Any) -> str:
+        return msg(key, lang, **fields)
+
+    return _template(source).render(m=m, label=lambda s: status_label(s, lang), lang=lang, **context)
+
+
+def _box(verdict: dict[str, Any], lang: str = "en") -> str:
+    hint = verdict.get("hint") if verdict["status"] != "passed" else ""
+    return _render(_BOX, lang, v=verdict, colour=_COLOURS.get(verdict["status"], "#3c4043"),
+                   status=status_label(verdict["status"], lang), hint=hint)
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def learner_frames(traceback: list[str]) -> list[str]:
+def learner_frames(traceback: list[str], lang: str = "en") -> list[str]:
     """An error's traceback with only the learner's own frames (IPython's ``Cell In[n]`` entries),
     the header and the final line: frames in files (installed libraries, the grader's modules) are
     replaced by one line saying how many were left out."""
@@ -49,7 +101,7 @@ def learner_frames(traceback: list[str]) -> list[str]:
             hidden += 1
             continue
         if hidden:
-            kept.append(f"[{hidden} frame(s) in installed code not shown]")
+            kept.append(msg("frames_hidden", lang, n=hidden))
             hidden = 0
         kept.append(entry)
     return kept
@@ -59,6 +111,7 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en"
     """The student's feedback page for an executed submission and its record; like the handouts,
     it needs no network to view (no MathJax or require.js from a CDN)."""
     import nbformat
+    from markupsafe import Markup
 
     cells = [c for c in nb.cells if not set(c.metadata.get("tags", [])) & {GRADER_TAG, PAPERMILL_ERROR_TAG}]
     placed: set[str] = set()
@@ -67,27 +120,25 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en"
         cell.metadata.pop("papermill", None)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                output["traceback"] = learner_frames(list(output.get("traceback", [])))
+                output["traceback"] = learner_frames(list(output.get("traceback", [])), lang)
         out.append(cell)
         if cell.cell_type != "code":
             continue
         for verdict in record["questions"]:
             call = re.compile(r"check\(\s*['\"]" + re.escape(f"{prefix}.{verdict['qid']}") + r"['\"]")
             if verdict["qid"] not in placed and call.search(cell.source):
-                out.append(nbformat.v4.new_markdown_cell(_box(verdict)))
+                out.append(nbformat.v4.new_markdown_cell(_box(verdict, lang)))
                 placed.add(verdict["qid"])
-    rest = "".join(_box(v) for v in record["questions"] if v["qid"] not in placed)
-    head = (f"<h2>Feedback: {html.escape(record['notebook'])} · {html.escape(record['student'])}</h2>"
-            f"<p><b>Score: {record['score']:g} / {record['max_score']:g}</b> · status: {record['status']}"
-            + (f" · {html.escape(record['reason'])}" if record.get("reason") else "") + "</p>"
-            + "".join(f"<p style='color:#b3261e'>Flagged: {html.escape(t)}</p>" for t in record.get("tamper", []))
-            + (f"<p>Questions whose check cell is missing:</p>{rest}" if rest else ""))
+    rest = Markup("".join(_box(v, lang) for v in record["questions"] if v["qid"] not in placed))
+    head = _render(_HEAD, lang, r=record, status=status_label(record["status"], lang), rest=rest)
     page = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(head), *out], metadata=nb.metadata)
     return to_html(page, lang=lang)
 
 
-def _histogram(scores: list[float], top: float, bins: int = 10) -> str:
+def _histogram(scores: list[float], top: float, lang: str = "en", bins: int = 10) -> str:
     """An inline SVG bar chart of the scores (fractions of the maximum)."""
+    from markupsafe import escape
+
     counts = [0] * bins
     for score in scores:
         counts[min(int(score / top * bins), bins - 1) if top else 0] += 1
@@ -99,37 +150,29 @@ def _histogram(scores: list[float], top: float, bins: int = 10) -> str:
         f"<text x='{i * width + 32}' y='{height + 25}' font-size='10'>{i * 100 // bins}%</text>"
         f"<text x='{i * width + 40}' y='{5 + height - c / high * height:.1f}' font-size='10'>{c or ''}</text>"
         for i, c in enumerate(counts))
-    return (f"<svg role='img' aria-label='score distribution' width='{bins * width + 40}' height='{height + 40}' "
-            f"xmlns='http://www.w3.org/2000/svg'>{bars}</svg>")
+    return (f"<svg role='img' aria-label='{escape(msg('score_chart', lang))}' width='{bins * width + 40}' "
+            f"height='{height + 40}' xmlns='http://www.w3.org/2000/svg'>{bars}</svg>")
 
 
-def class_report(records: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+def class_report(records: list[dict[str, Any]], meta: dict[str, Any], lang: str | None = None) -> str:
     """The instructor's ``report.html``: score distribution, pass rate per question, slowest cells,
-    and every submission that was not graded normally, with its reason."""
-    parts = [f"<h1>Grading report</h1><p>{len(records)} submissions · isolation: "
-             f"{html.escape(str(meta.get('isolation', {}).get('level')))}</p>"]
-    parts += [f"<p style='color:#8a4b00'>Warning: {html.escape(w)}</p>" for w in meta.get("isolation", {}).get("warnings", [])]
-    for notebook in sorted({r["notebook"] for r in records}):
-        mine = [r for r in records if r["notebook"] == notebook]
+    and every submission that was not graded normally, with its reason. ``lang`` defaults to the
+    language the batch was graded in (``meta["options"]["lang"]``)."""
+    from markupsafe import Markup
+
+    lang = lang or meta.get("options", {}).get("lang") or "en"
+    notebooks = []
+    for name in sorted({r["notebook"] for r in records}):
+        mine = [r for r in records if r["notebook"] == name]
         top = max((r["max_score"] for r in mine), default=0)
-        parts.append(f"<h2>{html.escape(notebook)}</h2><h3>Score distribution (share of {top:g} points)</h3>")
-        parts.append(_histogram([r["score"] for r in mine], top))
-        rates: dict[str, list[int]] = {}
+        rates: dict[str, list[bool]] = {}
         for record in mine:
             for q in record["questions"]:
                 rates.setdefault(q["qid"], []).append(q["status"] == "passed")
-        rows = "".join(f"<tr><td>{html.escape(q)}</td><td>{sum(v)} / {len(v)}</td><td>{100 * sum(v) / len(v):.0f}%</td></tr>"
-                       for q, v in rates.items())
-        parts.append(f"<h3>Pass rate per question</h3><table><tr><th>question</th><th>passed</th><th>rate</th></tr>{rows}</table>")
-    cells = sorted(((c["seconds"], r["student"], r["notebook"], c["index"]) for r in records for c in r.get("cells", [])),
-                   reverse=True)[:10]
-    rows = "".join(f"<tr><td>{s:.2f} s</td><td>{html.escape(st)}</td><td>{html.escape(n)}</td><td>{i}</td></tr>"
-                   for s, st, n, i in cells)
-    parts.append(f"<h2>Slowest cells</h2><table><tr><th>time</th><th>student</th><th>notebook</th><th>cell</th></tr>{rows}</table>")
+        notebooks.append({"name": name, "top": top, "histogram": Markup(_histogram([r["score"] for r in mine], top, lang)),
+                          "rates": [(q, sum(v), len(v)) for q, v in rates.items()]})
+    slowest = sorted(((c["seconds"], r["student"], r["notebook"], c["index"]) for r in records for c in r.get("cells", [])),
+                     reverse=True)[:10]
     bad = [r for r in records if r["status"] != "graded" or r.get("tamper")]
-    rows = "".join(f"<tr><td>{html.escape(r['student'])}</td><td>{html.escape(r['notebook'])}</td><td>{r['status']}</td>"
-                   f"<td>{html.escape('; '.join(([r['reason']] if r.get('reason') else []) + r.get('tamper', [])))}</td></tr>"
-                   for r in bad)
-    parts.append(f"<h2>Failed, invalid or flagged submissions ({len(bad)})</h2>"
-                 f"<table><tr><th>student</th><th>notebook</th><th>status</th><th>reason</th></tr>{rows}</table>")
-    return _PAGE.format(title="Grading report", body="".join(parts))
+    return _render(_REPORT, lang, records=records, isolation=meta.get("isolation", {}), notebooks=notebooks,
+                   slowest=slowest, bad=bad)

@@ -2,20 +2,29 @@
 
 A locked cell is found in the submission by its cell id, or, when the id is gone (cells copied into
 a new notebook), by identical source. A locked cell whose id is there with other source is
-*changed*; one found by neither is *deleted*. Whitespace at line ends does not count.
+*changed*; one found by neither is *deleted*. Whitespace at line ends does not count, nor does the
+``lang`` preset of the parameters cell (a Korean submission compared with the English release).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .editions import preset_lang
+from .i18n import msg
+
 
 def _norm(source: str) -> str:
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+    """Source as compared: line ends stripped, and the ``lang = "..."`` preset of the parameters cell
+    read as English (the two editions differ only there; switching language is no tampering)."""
+    return "\n".join(line.rstrip() for line in preset_lang(source.strip(), "en").splitlines())
 
 
-def locked_changes(released: Any, submitted: Any) -> list[str]:
-    """One line per changed or deleted locked cell, naming the cell by its place in the release."""
+def locked_changes(released: Any, submitted: Any, lang: str = "en") -> list[str]:
+    """One line per changed or deleted locked cell (in ``lang``), naming the cell by its place in the
+    release. ``released`` may be either edition of the exercise: both hold the same code cells (same ids
+    and source, the ``lang`` preset aside) at the same places, so a submission of either edition is
+    compared the same way."""
     by_id = {c.get("id"): c for c in submitted.cells if c.get("id")}
     sources = {_norm(c.source) for c in submitted.cells if c.cell_type == "code"}
     changes = []
@@ -28,6 +37,6 @@ def locked_changes(released: Any, submitted: Any) -> list[str]:
         if _norm(cell.source) in sources:
             continue  # moved or re-created, content intact
         first = cell.source.strip().splitlines()[0][:50] if cell.source.strip() else ""
-        verb = "changed" if mine is not None else "deleted"
-        changes.append(f"locked cell {index} {verb} ({first!r})")
+        key = "tamper_changed" if mine is not None else "tamper_deleted"
+        changes.append(msg(key, lang, index=index, first=repr(first)))
     return changes
