@@ -79,7 +79,7 @@ class Task:
 
     sub: Submission  # holds its bytes (Submission.from_bytes)
     key: dict[str, Any]
-    released: str
+    released: tuple[str, ...]  # the text of each released edition (tamper checks use the closest)
     seed: int
     digest: str
     options: Options
@@ -97,6 +97,7 @@ class Batch:
     files: list[Path] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     isolation: dict[str, Any] = field(default_factory=dict)
+    workers: dict[str, dict[str, Any]] = field(default_factory=dict)  # Dask worker -> host and isolation
 
     def count(self, status: str) -> int:
         return sum(r["status"] == status for r in self.records)
@@ -132,15 +133,23 @@ def capped_isolation(isolation: Any, cap: str) -> Any:
     return replace(isolation, level=cap, warnings=(*isolation.warnings, f"isolation capped at {cap!r} by the caller"))
 
 
-def _load_keys(keys_dir: Path, exercises: Path) -> dict[str, tuple[dict[str, Any], str, str, Path]]:
-    """notebook -> (source key, key hash, released notebook text, key file) for every notebook with both."""
+def releases(exercises: Path, notebook: str) -> tuple[Path, ...]:
+    """The released editions of ``notebook``: ``exercises/NN.ipynb`` and every language edition
+    ``exercises/<lang>/NN.ipynb`` (a learner may submit any of them)."""
+    flat = Path(exercises) / f"{notebook}.ipynb"
+    editions = sorted(p for p in Path(exercises).glob(f"*/{notebook}.ipynb") if p.is_file())
+    return tuple([flat] if flat.is_file() else []) + tuple(editions)
+
+
+def _load_keys(keys_dir: Path, exercises: Path) -> dict[str, tuple[dict[str, Any], str, tuple[str, ...], Path]]:
+    """notebook -> (source key, key hash, released editions' text, key file) for every notebook with both."""
     found = {}
     for path in sorted(Path(keys_dir).glob("*.yml")):
         key = keys.load_source(path)
-        release = Path(exercises) / f"{key['notebook']}.ipynb"
-        if release.exists():
+        editions = releases(exercises, key["notebook"])
+        if editions:
             found[key["notebook"]] = (key, hashlib.sha256(path.read_bytes()).hexdigest(),
-                                      release.read_text(encoding="utf-8"), path)
+                                      tuple(p.read_text(encoding="utf-8") for p in editions), path)
     return found
 
 
@@ -190,27 +199,29 @@ def grader_fingerprint() -> dict[str, Any]:
 
 
 def _submit(pool: Executor, task: Task) -> Future[dict[str, Any]]:
-    from .worker import grade_payload
+    from .cluster import is_dask
+    from .worker import grade_payload, grade_payload_alone
 
-    return pool.submit(grade_payload, pickle.dumps(task), task.options.deadline)
+    work = grade_payload_alone if is_dask(pool) else grade_payload  # one grading process per Dask worker
+    return pool.submit(work, pickle.dumps(task), task.options.deadline)
 
 
 def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/keys"),
               exercises: Path = Path("exercises"), notebooks: list[str] | None = None, jobs: int | None = None,
               timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 5000,
               force: bool = False, lang: str = "en", executor: Executor | None = None,
-              isolation: str = "best", progress: bool = False) -> Batch:
+              scheduler: str | None = None, isolation: str = "best", progress: bool = False) -> Batch:
     """Grade every submission under ``submissions`` into ``out`` (see the module docstring).
 
     ``notebooks`` defaults to those with a key and a release that some file claims. ``isolation``
     caps the box at a weaker level than the best one the machine allows. ``executor`` is
-    any ``concurrent.futures.Executor`` (a thread pool, a Dask client's executor): each of its
-    threads drives its own worker process. Raises FileNotFoundError for a missing folder,
-    ValueError when there is nothing to grade against or a key names a helper that cannot be
-    imported, and gradebook.ResultsLocked when another grader is writing into ``out``.
+    any ``concurrent.futures.Executor``: a thread pool (each of its threads drives its own worker
+    process) or a Dask client's executor (``client.get_executor()``: one submission at a time per
+    Dask worker process). ``scheduler`` (``tcp://HOST:PORT``) connects to a Dask cluster for this
+    call. Raises FileNotFoundError for a missing folder, ValueError when there is nothing to grade
+    against or a key names a helper that cannot be imported, cluster.ClusterError when the
+    scheduler cannot be used, and gradebook.ResultsLocked when another grader is writing into ``out``.
     """
-    from .sandbox import probe, visible_hides
-
     out = Path(out)
     available = _load_keys(keys_dir, exercises)
     if not available:
@@ -225,6 +236,27 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     if unknown:
         raise ValueError(f"no key or release for notebook(s): {', '.join(unknown)}")
     helpers = {n: _helpers(available[n][0], available[n][3]) for n in wanted}  # a missing module stops us here
+    client = None
+    if scheduler:
+        from .cluster import connect
+
+        client = connect(scheduler)
+        executor = client.get_executor(pure=False)
+    try:
+        return _grade_all(submissions, out, keys_dir, wanted, available, helpers, jobs, timeout_cell, timeout, memory_mb,
+                          output_kb, force, lang, executor, isolation, progress)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], available: dict[str, Any],
+               helpers: dict[str, Any], jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
+               output_kb: int, force: bool, lang: str, executor: Executor | None, isolation: str,
+               progress: bool) -> Batch:
+    from .cluster import describe_workers, is_dask, slots
+    from .sandbox import LEVELS, probe, visible_hides
+
     with gradebook.results_lock(out):
         found, ignored = discover(Path(submissions), wanted)
         gradebook.check_distinct(sorted({s.student for s in found}))
@@ -233,13 +265,14 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
         fingerprint = grader_fingerprint()
         hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[])
         records: dict[tuple[str, str], dict[str, Any]] = {}
-        pending: list[tuple[Submission, dict[str, Any], str, int, str]] = []
+        pending: list[tuple[Submission, dict[str, Any], tuple[str, ...], int, str]] = []
         reused = 0
         for sub in found:
             key, key_hash, released, _ = available[sub.notebook]
             seed = seed_for(sub.student, sub.notebook)
             digest = hashlib.sha256(json.dumps([fingerprint, sub.problem, sub.reason, sub.digest, key_hash, helpers[sub.notebook],
-                                                hashlib.sha256(released.encode()).hexdigest(), asdict(options), seed])
+                                                [hashlib.sha256(r.encode()).hexdigest() for r in released],
+                                                asdict(options), seed])
                                     .encode()).hexdigest()
             old = None if force else gradebook.read_record(out, sub.student, sub.notebook)
             if old is not None and old.get("hash") == digest and old.get("status") != "error":
@@ -252,7 +285,8 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
             else:
                 pending.append((sub, key, released, seed, digest))
 
-        def task_of(sub: Submission, key: dict[str, Any], released: str, seed: int, digest: str) -> Task | dict[str, Any]:
+        def task_of(sub: Submission, key: dict[str, Any], released: tuple[str, ...], seed: int,
+                    digest: str) -> Task | dict[str, Any]:
             try:  # read now, not at discovery: only the submissions in flight are in memory
                 data = sub.load()
             except InvalidSubmission as err:
@@ -260,7 +294,8 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
             return Task(Submission.from_bytes(sub.student, sub.notebook, sub.origin, data), key, released, seed,
                         digest, options, hide, helpers[sub.notebook])
 
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+        cluster = describe_workers(executor, memory_mb) if is_dask(executor) and pending else {}
+        workers = slots(executor) if is_dask(executor) else max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
         pool = executor or ThreadPoolExecutor(max_workers=workers, thread_name_prefix="workbook-grade")
         try:
             _run_tasks(pending, task_of, records, out, pool, window=2 * workers, lang=lang, progress=progress)
@@ -269,14 +304,16 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
                 pool.shutdown(wait=True, cancel_futures=True)
         ordered = [records[k] for k in sorted(records)]
         weaker = sorted({r["isolation"] for r in ordered if r.get("isolation") and r["isolation"] != box.level})
+        weak_workers = sorted(a for a, w in cluster.items() if LEVELS.index(w["level"]) > LEVELS.index(box.level))
         meta = {"generated_by": f"workbook grade {GRADER_VERSION}", "grader": fingerprint, "options": asdict(options),
-                "isolation": {**box.to_dict(), "worker_levels": weaker}, "notebooks": wanted, "ignored_files": ignored}
+                "isolation": {**box.to_dict(), "worker_levels": weaker, "weaker_workers": weak_workers},
+                "workers": cluster, "notebooks": wanted, "ignored_files": ignored}
         from .report import class_report
 
         files = gradebook.write_gradebook(out, ordered, wanted, meta)
         write_atomic(out / "report.html", class_report(ordered, meta))
     return Batch(records=ordered, graded=len(pending), reused=reused, files=[*files, out / "report.html"],
-                 ignored=ignored, isolation=box.to_dict())
+                 ignored=ignored, isolation=box.to_dict(), workers=cluster)
 
 
 def _run_tasks(pending: list[tuple[Any, ...]], task_of: Any, records: dict[tuple[str, str], dict[str, Any]], out: Path,

@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -153,7 +154,8 @@ def _attempt(task: Task, nb: Any, plan: dict[str, Any], skipped: dict[str, Any],
     from . import kernel_run
 
     opts = task.options
-    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(workroot, task.hide, opts.memory_mb, isolation))
+    hide = tuple(p for p in task.hide if p.is_dir())  # the grader's folders; on another machine they may not exist
+    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(workroot, hide, opts.memory_mb, isolation))
     try:
         prepared, nonces = _prepare(copy.deepcopy(nb), plan, skipped)
         return kernel_run.run(prepared, box=box, km=km, parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
@@ -217,13 +219,13 @@ def _grade(task: Task, isolation: Any, workroot: Path, started: float) -> dict[s
     from .export import plan_of
 
     sub, opts, key = task.sub, task.options, task.key
-    released = nbformat.reads(task.released, as_version=4)
+    editions = [nbformat.reads(text, as_version=4) for text in task.released]
     try:
-        nb = read_notebook(sub, released)
+        nb = read_notebook(sub, editions[0])  # the editions differ in their Markdown only
     except InvalidSubmission as err:
         return {"page": None, "record": record_without_run(sub, key, status="invalid", reason=str(err), digest=task.digest,
                                                 seed=task.seed, lang=opts.lang)}
-    changes = tamper.locked_changes(released, nb)
+    changes = min((tamper.locked_changes(e, nb) for e in editions), key=len)  # against the edition it came from
     hidden = {str(q): judge.hidden_cases(s, task.seed) for q, s in key["questions"].items()}
     plan = plan_of(key, hidden)
     for index, cell in enumerate(nb.cells):
@@ -259,7 +261,7 @@ def _grade(task: Task, isolation: Any, workroot: Path, started: float) -> dict[s
         "status": status, "reason": reason, "seed": task.seed,
         "score": round(sum(v["points"] for v in verdicts), 4),
         "max_score": sum(v["max_points"] for v in verdicts), "questions": verdicts, "tamper": changes + flags,
-        "cells": run.cells, "isolation": isolation.to_dict()["level"],
+        "cells": run.cells, "isolation": isolation.to_dict()["level"], "host": socket.gethostname(),
         "seconds": run.kernel_seconds,  # every cell the kernel ran, the export included
         "wall": round(time.perf_counter() - started, 3), "feedback": None,
     }

@@ -11,9 +11,12 @@ and answers for that task alone; the next task gets a fresh worker. A worker die
 that started it (``PR_SET_PDEATHSIG``), so killing the grader with SIGKILL stops every worker and
 kernel at once.
 
-Each thread that calls :func:`grade_payload` has its own worker, so any executor works: the grader's
-own thread pool, a ``ThreadPoolExecutor`` passed in, or the threads of a Dask worker; the grading
-itself never shares a process.
+Each thread that calls :func:`grade_payload` has its own worker, so a thread pool of N threads grades
+N submissions at once (the grader's own pool, or a ``ThreadPoolExecutor`` passed in). On a Dask
+worker, :func:`grade_payload_alone` is used instead: one grading process per Dask worker process,
+one submission at a time, however many threads that worker has (its other threads wait their turn).
+Worker processes are started from one long-lived launcher thread, because a parent-death signal
+fires when the *thread* that forked the child ends, and an executor may retire its threads.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-worker-launcher")
 
 
 class WorkerLost(RuntimeError):
@@ -58,10 +63,10 @@ class Worker:
 
     def _start(self) -> None:
         mine, theirs = socket.socketpair()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "workbook.worker", str(theirs.fileno()), str(os.getpid())],
+        self._proc = _LAUNCHER.submit(
+            subprocess.Popen, [sys.executable, "-m", "workbook.worker", str(theirs.fileno()), str(os.getpid())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._log, start_new_session=True)
+            stderr=self._log, start_new_session=True).result()
         theirs.close()
         self._conn = Connection(mine.detach())
 
@@ -101,15 +106,33 @@ class Worker:
 
 
 _local = threading.local()
+_alone = {"lock": threading.Lock(), "worker": None}
 
 
 def grade_payload(payload: bytes, deadline: float) -> dict[str, Any]:
     """Grade one pickled task on this thread's worker; raises :class:`WorkerLost`. This is what the
-    grader submits to an executor (a module-level function, so Dask can ship it)."""
+    grader submits to a thread pool."""
     worker = getattr(_local, "worker", None)
     if worker is None:
         worker = _local.worker = Worker()
     return worker.grade(payload, deadline)
+
+
+def grade_payload_alone(payload: bytes, deadline: float) -> dict[str, Any]:
+    """Grade one pickled task on this process's single worker, one task at a time whatever the number
+    of threads calling: what the grader submits to a Dask cluster (a module-level function, so Dask
+    can ship it by name). The deadline counts from when the task's turn comes."""
+    with _alone["lock"]:
+        if _alone["worker"] is None:
+            _alone["worker"] = Worker()
+        reply = _alone["worker"].grade(payload, deadline)
+    try:
+        from distributed import get_worker
+
+        reply["record"]["worker"] = get_worker().address  # which cluster worker graded it
+    except (ImportError, ValueError):
+        pass
+    return reply
 
 
 def _serve(conn: Connection) -> None:
