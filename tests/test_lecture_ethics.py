@@ -370,10 +370,10 @@ def test_compas_explorer_in_korean_heads_its_table_in_korean() -> None:
 
 def test_mechanism_quiz_in_korean_names_the_mechanism_and_its_answer_key(korean) -> None:
     wrong = eth.mechanism_quiz(1, "labelling").data
-    assert "✘ 정답이 아닙니다." in wrong and "레이블링(학습 데이터의 정답 부여) (labelling)" in wrong
+    assert "✘ 정답이 아닙니다." in wrong and "학습 데이터의 레이블링 (labelling)" in wrong
     assert "✘ 아닙니다 <b>" not in wrong  # the old word order: "not labelling"
     assert "✔ 정답입니다" in eth.mechanism_quiz(1, "proxies").data
-    assert eth.mechanism_label("proxies") == "대리 변수(프록시) (proxies)"
+    assert eth.mechanism_label("proxies") == "대리 변수 (proxies)"
 
 
 def test_mechanism_names_are_plain_english_in_english() -> None:

@@ -37,14 +37,14 @@ MECHANISMS: dict[str, dict[str, str]] = {
         "ko_example": "'좋은 직원'을 오래 근무한 사람으로 정의하면 이직이 잦은 집단이 불리해집니다.",
     },
     "labelling": {
-        "ko": "레이블링(학습 데이터의 정답 부여)",
+        "ko": "학습 데이터의 레이블링",
         "en_what": "Labels made by people (or by past decisions) carry their prejudice into the training data.",
         "ko_what": "사람이나 과거의 결정이 붙인 레이블에는 그 편견이 그대로 담깁니다.",
         "en_example": "Training on past hiring decisions teaches the model the recruiters' old preferences.",
         "ko_example": "과거 채용 결정으로 학습하면 채용 담당자의 예전 선호를 그대로 배웁니다.",
     },
     "data collection": {
-        "ko": "데이터 수집(표본 편향)",
+        "ko": "데이터 수집",
         "en_what": "Some groups are under- or over-represented in the data that was collected.",
         "ko_what": "수집된 데이터에서 어떤 집단은 너무 적게, 어떤 집단은 너무 많이 나타납니다.",
         "en_example": "A pothole app reports more from neighbourhoods where more people own smartphones.",
@@ -58,7 +58,7 @@ MECHANISMS: dict[str, dict[str, str]] = {
         "ko_example": "출신 대학의 명성으로 지원자를 평가하면 다른 곳에서 얻은 역량을 무시하게 됩니다.",
     },
     "proxies": {
-        "ko": "대리 변수(프록시)",
+        "ko": "대리 변수",
         "en_what": "A harmless-looking feature is correlated with a protected attribute and stands in for it.",
         "ko_what": "겉보기엔 무해한 특성이 보호 속성과 상관되어 그 속성을 대신합니다.",
         "en_example": "A postcode can encode race even when race itself is removed from the data.",
