@@ -283,7 +283,7 @@ WIDGETS = [
 
 @pytest.mark.parametrize("fn, controls, name, value", WIDGETS, ids=lambda x: getattr(x, "__name__", str(x)))
 def test_controls_start_at_the_function_defaults(fn, controls, name, value) -> None:
-    defaults = {p.name: p.default for p in inspect.signature(fn).parameters.values()}
+    defaults = {p.name: p.default for p in inspect.signature(fn).parameters.values() if p.name != "lang"}
     assert {k: c.value for k, c in controls().items()} == defaults
 
 
@@ -423,3 +423,106 @@ def test_key_metric_names_come_from_the_offered_choices() -> None:
                "joint_goal_accuracy"}
     assert set(KEY["questions"]["q6"]["answer"].values()) <= allowed
     assert KEY["questions"]["q7"]["answer"] not in lm.BENCHMARKS["GLUE"]["tasks"]
+
+
+# ---------------------------------------------------------------- Korean and English text
+
+
+def hangul(text: str) -> bool:
+    return any("\uac00" <= c <= "\ud7a3" for c in text)
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """Title, axis labels and legend entries of a one-axes figure."""
+    ax = fig.axes[0]
+    return [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("plot", [lm.training_report, lm.smoothing_report], ids=lambda f: f.__name__)
+def test_plots_are_korean_in_the_korean_edition_and_english_in_the_english_one(plot) -> None:
+    import matplotlib.pyplot as plt
+
+    korean, english = plot(lang="ko"), plot(lang="en")
+    try:
+        ko_texts, en_texts = figure_texts(korean), figure_texts(english)
+        assert hangul(ko_texts[0]), ko_texts[0]  # the title
+        assert hangul(ko_texts[2])  # the y label
+        assert all(hangul(text) for text in ko_texts[3:])  # every legend entry
+        assert not any(hangul(text) for text in en_texts), en_texts
+        assert "held-out" in en_texts[0] and "평가" in ko_texts[0]
+    finally:
+        plt.close(korean)
+        plt.close(english)
+
+
+def test_the_plots_follow_the_current_language_when_lang_is_not_given() -> None:
+    import matplotlib.pyplot as plt
+
+    from workbook.i18n import get_lang, set_lang
+
+    before = get_lang()
+    set_lang("ko")
+    try:
+        fig = lm.smoothing_report()
+        assert hangul(fig.axes[0].get_ylabel())
+        plt.close(fig)
+    finally:
+        set_lang(before)
+
+
+def test_sampling_header_says_the_prompt_comes_before_the_next_token() -> None:
+    ko = lm.sampling_report(temperature=0.0, prompt="오늘은", lang="ko").data
+    assert "<code>오늘은</code> 다음에 올 토큰" in ko
+    assert "다음 토큰:" not in ko  # the old label read as if the prompt were the next token
+    assert "샘플링한 문장" in ko and "비트" in ko
+    assert "Next token after <code>오늘은</code>" in lm.sampling_report(temperature=0.0, prompt="오늘은", lang="en").data
+
+
+def test_vocabulary_table_names_the_unseen_share_plainly() -> None:
+    ko, en = lm.vocabulary_stats(lang="ko"), lm.vocabulary_stats(lang="en")
+    assert list(ko.columns)[4] == "평가 문장의 미등록어 비율"
+    assert not any("처음 보는" in column for column in ko.columns)
+    assert not any(hangul(column) for column in en.columns) and all(hangul(column) for column in ko.columns)
+    assert (ko.to_numpy() == en.to_numpy()).all()  # the same numbers under either heading
+
+
+def test_tables_and_cards_in_korean() -> None:
+    table = lm.tokenizer_table(lang="ko")
+    assert [c for c in table.columns if c != "V"] == ["토큰 단위", "평가 토큰 수", "토큰당 퍼플렉서티", "문자당 비트 수"]
+    assert list(table.iloc[:, 0]) == ["단어", "문자"]
+    metrics = lm.metrics_report(lang="ko")
+    assert list(metrics.columns) == ["지표", "점수 (0-100)"] and "rouge1 (문자 단위)" in list(metrics.iloc[:, 0])
+    assert "rouge1 (characters)" in list(lm.metrics_report(lang="en").iloc[:, 0])
+    assert "생성문과 참조문" in lm.metrics_report("", "x", lang="ko")
+    card = lm.benchmark_card("KLUE", lang="ko").data
+    assert "언어: 한국어, 과제 8개" in card and "KLUE-RE (관계 추출)" in card
+    english = lm.benchmark_card("KLUE", lang="en").data
+    assert "language: Korean, 8 tasks" in english and not hangul(english)
+    assert "인도의 11개 언어" in lm.benchmark_card("IndicGLUE", lang="ko").data
+
+
+def test_every_benchmark_language_and_described_task_has_its_korean() -> None:
+    for info in lm.BENCHMARKS.values():
+        assert hangul(lm.benchmark_text(info["language"], "ko")), info["language"]
+        for task in info["tasks"]:
+            described = "(" in task or any(w.replace("-", "").isalpha() and w.islower() and len(w) > 3
+                                           for w in task.split())  # prose, not an acronym like CMRC 2018
+            if described:
+                assert hangul(lm.benchmark_text(task, "ko")), task
+            else:
+                assert lm.benchmark_text(task, "ko") == task
+
+
+def test_chain_rule_report_in_korean() -> None:
+    zero = lm.chain_rule_report("오늘은 외계인이 좋다", order=2, k=0.0, lang="ko").data
+    assert "미등록어" in zero and "퍼플렉서티" in zero and "확률이 0이 됩니다" in zero
+    assert "문맥" in zero and "perplexity" not in zero
+    assert "문장을 입력하세요" in lm.chain_rule_report("  ", lang="ko").data
+
+
+@pytest.mark.parametrize("controls", [lm.chain_rule_controls, lm.training_controls, lm.sampling_controls,
+                                      lm.metrics_controls, lm.benchmark_controls], ids=lambda f: f.__name__)
+def test_control_labels_follow_lang(controls) -> None:
+    ko = [c.description for c in controls(lang="ko").values()]
+    en = [c.description for c in controls(lang="en").values()]
+    assert any(hangul(d) for d in ko) and not any(hangul(d) for d in en)

@@ -152,20 +152,22 @@ def corpus_tokens(unit: str = "word", lang: str | None = None) -> tuple[list[lis
     return [tokenize(s.text, unit) for s in train], [tokenize(s.text, unit) for s in heldout]
 
 
-def vocabulary_stats() -> Any:
+def vocabulary_stats(lang: str | None = None) -> Any:
     """Per language of the shipped corpus: word tokens, word types, and the share of held-out words never
-    seen in training (Korean's particles and endings make many more word forms)."""
+    seen in training (Korean's particles and endings make many more word forms). Column names in ``lang``."""
     import pandas as pd
 
     rows = []
-    for lang in LANGS:
-        train, heldout = corpus_tokens("word", lang)
+    for corpus_lang in LANGS:
+        train, heldout = corpus_tokens("word", corpus_lang)
         seen = {w for s in train for w in s}
         held = [w for s in heldout for w in s]
-        rows.append({t("language", "언어"): lang, t("training tokens", "학습 토큰"): sum(map(len, train)),
-                     t("word types", "단어 종류"): len(seen),
-                     t("types per 100 tokens", "100토큰당 종류"): 100 * len(seen) / sum(map(len, train)),
-                     t("unseen held-out words", "평가의 처음 보는 단어"): sum(w not in seen for w in held) / len(held)})
+        rows.append({t("language", "언어", lang): corpus_lang,
+                     t("training tokens", "학습 토큰 수", lang): sum(map(len, train)),
+                     t("word types", "단어 유형 수", lang): len(seen),
+                     t("types per 100 tokens", "100토큰당 유형 수", lang): 100 * len(seen) / sum(map(len, train)),
+                     t("share of held-out words unseen in training", "평가 문장의 미등록어 비율", lang):
+                         sum(w not in seen for w in held) / len(held)})
     return pd.DataFrame(rows)
 
 
@@ -175,38 +177,41 @@ def corpus_ngram(order: int = 2, unit: str = "word") -> NGramLM:
     return train_ngram(corpus_tokens(unit)[0], order)
 
 
-def chain_rule_table(text: str, order: int = 2, k: float = 0.1) -> Any:
+def chain_rule_table(text: str, order: int = 2, k: float = 0.1, lang: str | None = None) -> Any:
     """One row per factor of the chain rule for ``text`` under the corpus n-gram model."""
     import pandas as pd
 
     model = corpus_ngram(order)
-    rows = [{t("context", "문맥"): " ".join(context) or "∅", t("token", "토큰"): word,
+    rows = [{t("context", "문맥", lang): " ".join(context) or "∅", t("token", "토큰", lang): word,
              "P(token | context)": p, "−log P": -math.log(p) if p > 0 else math.inf}
             for context, word, p in model.steps(tokenize(text), k)]
     return pd.DataFrame(rows)
 
 
-def chain_rule_report(text: str = "오늘은 햇살이 좋다", order: int = 2, k: float = 0.1) -> Any:
+def chain_rule_report(text: str = "오늘은 햇살이 좋다", order: int = 2, k: float = 0.1,
+                      lang: str | None = None) -> Any:
     """Widget: the sentence's probability as a product of conditional probabilities, with the table."""
     from IPython.display import HTML
 
     if not text.split():
-        return HTML(f"<p>{t('Type a sentence.', '문장을 입력하세요.')}</p>")
-    table = chain_rule_table(text, order, k)
+        return HTML(f"<p>{t('Type a sentence.', '문장을 입력하세요.', lang)}</p>")
+    table = chain_rule_table(text, order, k, lang)
     probs = table["P(token | context)"].to_numpy()
     model = corpus_ngram(order)
     factors = " × ".join(f"P({html.escape(w)} | {html.escape(c)})" for c, w in zip(table.iloc[:, 0], table.iloc[:, 1]))
     logp = float(np.sum(np.log(probs))) if probs.min() > 0 else -math.inf
     ppl = math.exp(-logp / len(probs)) if math.isfinite(logp) else math.inf
     unknown = [w for w in tokenize(text) if w not in model.vocab]
-    note = (f"<p>{t('Unknown words (scored as', '모르는 단어 (')} <code>{html.escape(UNK)}</code>"
-            f"{t('):', '로 계산):')} {html.escape(', '.join(unknown))}</p>" if unknown else "")
-    zero = (f"<p><b>{t('A factor is 0, so the whole sentence gets probability 0: raise k.', '곱의 한 항이 0이라 문장 전체 확률이 0입니다. k를 올려 보세요.')}</b></p>"
-            if probs.min() <= 0 else "")
+    unk, words = f"<code>{html.escape(UNK)}</code>", html.escape(", ".join(unknown))
+    note = (f"<p>{t(f'Unknown words (scored as {unk}): {words}', f'미등록어({unk}로 계산): {words}', lang)}</p>"
+            if unknown else "")
+    zero = t("A factor is 0, so the whole sentence gets probability 0: raise k.",
+             "곱의 한 항이 0이라 문장 전체의 확률이 0이 됩니다. k를 올려 보세요.", lang)
+    zero = f"<p><b>{zero}</b></p>" if probs.min() <= 0 else ""
     return HTML(
         f"<p><b>P({html.escape(text)})</b> = {factors}</p>"
         f"<p>log P = {logp:.3f} &nbsp; P = {math.exp(logp):.3g} &nbsp; "
-        f"{t('perplexity', '퍼플렉서티')} = {ppl:.2f} &nbsp; ({order}-gram, add-k = {k:g}, V = {model.size})</p>"
+        f"{t('perplexity', '퍼플렉서티', lang)} = {ppl:.2f} &nbsp; ({order}-gram, add-k = {k:g}, V = {model.size})</p>"
         f"{note}{zero}{table.to_html(index=False, float_format=lambda x: f'{x:.4f}')}"
     )
 
@@ -340,28 +345,29 @@ def best_ngram_heldout(order: int = 2) -> tuple[float, float]:
 
 
 def training_report(context: int = 2, dim: int = 16, epochs: int = 60, lr: float = 0.02,
-                    weight_decay: float = 1e-4, shown: int = 60) -> Any:
+                    weight_decay: float = 1e-4, shown: int = 60, lang: str | None = None) -> Any:
     """Widget: the neural LM's train and held-out loss over the first ``shown`` epochs (of ``epochs``),
-    against the best add-k bigram and trigram models' held-out loss. Plot text is English: the
-    plotting font has no Hangul."""
+    against the best add-k bigram and trigram models' held-out loss. Plot text in ``lang``."""
     import matplotlib.pyplot as plt
 
     _, history = corpus_neural_lm(context, dim, epochs, lr, weight_decay)
     shown = max(1, min(shown, epochs))
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     steps = np.arange(1, shown + 1)
-    ax.plot(steps, history["train"][:shown], label="neural LM, training")
-    ax.plot(steps, history["heldout"][:shown], label="neural LM, held-out")
+    ax.plot(steps, history["train"][:shown], label=t("neural LM, training", "신경망 언어 모델, 학습 문장", lang))
+    ax.plot(steps, history["heldout"][:shown], label=t("neural LM, held-out", "신경망 언어 모델, 평가 문장", lang))
     for order, style in ((2, "--"), (3, ":")):
         k, ngram = best_ngram_heldout(order)
-        ax.axhline(ngram, color="grey", ls=style, label=f"{order}-gram add-k={k:.3g}, held-out")
+        ax.axhline(ngram, color="grey", ls=style,
+                   label=t(f"{order}-gram add-k={k:.3g}, held-out", f"{order}-gram add-k={k:.3g}, 평가 문장", lang))
     ax.set_xlim(0, epochs + 1)
     ax.set_ylim(0, max(history["train"][0], history["heldout"][0]) * 1.05)
-    ax.set_xlabel("epoch (full batch)")
-    ax.set_ylabel("cross-entropy (nats/token)")
-    now = history["heldout"][shown - 1]
-    ax.set_title(f"epoch {shown}/{epochs}: held-out perplexity neural {math.exp(now):.1f} "
-                 f"vs bigram {math.exp(best_ngram_heldout(2)[1]):.1f}", fontsize=10)
+    ax.set_xlabel(t("epoch (full batch)", "에폭 (전체 배치)", lang))
+    ax.set_ylabel(t("cross-entropy (nats/token)", "교차 엔트로피 (토큰당 nat)", lang))
+    now, bigram = math.exp(history["heldout"][shown - 1]), math.exp(best_ngram_heldout(2)[1])
+    ax.set_title(t(f"epoch {shown}/{epochs}: held-out perplexity neural {now:.1f} vs bigram {bigram:.1f}",
+                   f"에폭 {shown}/{epochs}: 평가 퍼플렉서티는 신경망 {now:.1f}, 바이그램 {bigram:.1f}", lang),
+                 fontsize=10)
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     return fig
@@ -379,9 +385,9 @@ def smoothing_curve(order: int = 2, unit: str = "word", grid: Sequence[float] | 
             "heldout": [model.perplexity(heldout, k) for k in ks]}
 
 
-def smoothing_report(k: float = 0.1, order: int = 2) -> Any:
+def smoothing_report(k: float = 0.1, order: int = 2, lang: str | None = None) -> Any:
     """Widget: training vs held-out perplexity as add-k smoothing varies; the current k is marked.
-    Plot text is English: the plotting font has no Hangul."""
+    Plot text in ``lang``."""
     import matplotlib.pyplot as plt
 
     curve = smoothing_curve(order)
@@ -390,21 +396,23 @@ def smoothing_report(k: float = 0.1, order: int = 2) -> Any:
     at_train, at_heldout = model.perplexity(train, k), model.perplexity(heldout, k)
     unknown = sum(w not in model.vocab for s in heldout for w in s)
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(curve["k"], curve["train"], marker=".", label="training sentences")
-    ax.plot(curve["k"], curve["heldout"], marker=".", label="held-out sentences")
+    ax.plot(curve["k"], curve["train"], marker=".", label=t("training sentences", "학습 문장", lang))
+    ax.plot(curve["k"], curve["heldout"], marker=".", label=t("held-out sentences", "평가 문장", lang))
     ax.scatter([k, k], [at_train, at_heldout], color="black", zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("add-k")
-    ax.set_ylabel("perplexity (log scale)")
-    ax.set_title(f"{order}-gram, k = {k:g}: train {at_train:.1f}, held-out {at_heldout:.1f} "
-                 f"(V = {model.size}, {unknown} unknown held-out tokens)", fontsize=9)
+    ax.set_ylabel(t("perplexity (log scale)", "퍼플렉서티 (로그 눈금)", lang))
+    ax.set_title(t(f"{order}-gram, k = {k:g}: train {at_train:.1f}, held-out {at_heldout:.1f} "
+                   f"(V = {model.size}, {unknown} unknown held-out tokens)",
+                   f"{order}-gram, k = {k:g}: 학습 {at_train:.1f}, 평가 {at_heldout:.1f} "
+                   f"(V = {model.size}, 평가 문장의 미등록어 토큰 {unknown}개)", lang), fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
-def tokenizer_table(k: float = 0.1) -> Any:
+def tokenizer_table(k: float = 0.1, lang: str | None = None) -> Any:
     """Bigram perplexity of the held-out corpus with word and character tokens: per token it differs
     wildly, per character (bits per character) the two become comparable."""
     import pandas as pd
@@ -415,10 +423,11 @@ def tokenizer_table(k: float = 0.1) -> Any:
         model = train_ngram(train, 2)
         nats = model.cross_entropy(heldout, k) * sum(len(s) + 1 for s in heldout)  # + 1: each </s>
         chars = sum(len(" ".join(s) if unit == "word" else "".join(s)) + 1 for s in heldout)
-        rows.append({"tokens": unit, "V": model.size,
-                     "held-out tokens": sum(len(s) + 1 for s in heldout),
-                     "perplexity per token": model.perplexity(heldout, k),
-                     "bits per character": nats / chars / math.log(2)})
+        rows.append({t("tokens", "토큰 단위", lang): t(unit, {"word": "단어", "char": "문자"}[unit], lang),
+                     "V": model.size,
+                     t("held-out tokens", "평가 토큰 수", lang): sum(len(s) + 1 for s in heldout),
+                     t("perplexity per token", "토큰당 퍼플렉서티", lang): model.perplexity(heldout, k),
+                     t("bits per character", "문자당 비트 수", lang): nats / chars / math.log(2)})
     return pd.DataFrame(rows)
 
 
@@ -458,7 +467,8 @@ def sample_sentences(model: NeuralLM, *, temperature: float = 1.0, top_k: int = 
     return out
 
 
-def sampling_report(temperature: float = 1.0, top_k: int = 0, prompt: str = "", seed: int = 0) -> Any:
+def sampling_report(temperature: float = 1.0, top_k: int = 0, prompt: str = "", seed: int = 0,
+                    lang: str | None = None) -> Any:
     """Widget: the next-token distribution after ``prompt`` at this temperature / top-k, and samples."""
     from IPython.display import HTML
 
@@ -473,11 +483,15 @@ def sampling_report(temperature: float = 1.0, top_k: int = 0, prompt: str = "", 
         for i in top)
     samples = sample_sentences(model, temperature=temperature, top_k=top_k, n=5, seed=seed, prompt=history)
     items = "".join(f"<li>{html.escape(s)}</li>" for s in samples)
+    after = f"<code>{html.escape(prompt or BOS)}</code>"
+    # Korean puts the prompt first: "<prompt> 다음에 올 토큰", not "다음 토큰: <prompt>" (which reads as
+    # if the prompt were the next token).
+    head = t(f"Next token after {after}", f"{after} 다음에 올 토큰의 분포", lang)
     return HTML(
-        f"<p>{t('Next token after', '다음 토큰:')} <code>{html.escape(prompt or BOS)}</code> — "
-        f"T = {temperature:g}, top-k = {top_k or t('all', '전체')}, "
-        f"{t('entropy', '엔트로피')} = {entropy:.2f} bits</p>"
-        f"<table>{bars}</table><p><b>{t('Samples', '생성 예')}</b></p><ol>{items}</ol>"
+        f"<p>{head} — "
+        f"T = {temperature:g}, top-k = {top_k or t('all', '전체', lang)}, "
+        f"{t('entropy', '엔트로피', lang)} = {entropy:.2f} {t('bits', '비트', lang)}</p>"
+        f"<table>{bars}</table><p><b>{t('Samples', '샘플링한 문장', lang)}</b></p><ol>{items}</ol>"
     )
 
 
@@ -507,14 +521,22 @@ def generation_scores(hypothesis: str, reference: str) -> dict[str, float]:
     return scores
 
 
-def metrics_report(hypothesis: str = "오늘은 햇살이 참 좋다", reference: str = "오늘은 햇살이 좋다") -> Any:
+def metric_label(name: str, lang: str | None = None) -> str:
+    """A :func:`generation_scores` key as a reader sees it: ``rouge1 (characters)`` → ``rouge1 (문자 단위)``."""
+    return (name.replace("(default tokenizer)", t("(default tokenizer)", "(기본 토크나이저)", lang))
+            .replace("(characters)", t("(characters)", "(문자 단위)", lang)))
+
+
+def metrics_report(hypothesis: str = "오늘은 햇살이 참 좋다", reference: str = "오늘은 햇살이 좋다",
+                   lang: str | None = None) -> Any:
     """Widget: generation metrics for one hypothesis/reference pair, as a table."""
     import pandas as pd
 
     if not hypothesis.split() or not reference.split():
-        return t("Type a hypothesis and a reference.", "생성문과 참조문을 입력하세요.")
+        return t("Type a hypothesis and a reference.", "생성문과 참조문을 모두 입력하세요.", lang)
     scores = generation_scores(hypothesis, reference)
-    return pd.DataFrame({t("metric", "지표"): list(scores), t("score (0-100)", "점수 (0-100)"): [round(v, 2) for v in scores.values()]})
+    return pd.DataFrame({t("metric", "지표", lang): [metric_label(name, lang) for name in scores],
+                         t("score (0-100)", "점수 (0-100)", lang): [round(v, 2) for v in scores.values()]})
 
 
 # --- benchmarks ------------------------------------------------------------------------------------
@@ -524,7 +546,7 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
         "CoLA", "SST-2", "MRPC", "STS-B", "QQP", "MNLI", "QNLI", "RTE", "WNLI"]},
     "SuperGLUE": {"language": "English", "year": 2019, "tasks": [
         "BoolQ", "CB", "COPA", "MultiRC", "ReCoRD", "RTE", "WiC", "WSC"]},
-    "KLUE": {"language": "Korean (한국어)", "year": 2021, "tasks": [
+    "KLUE": {"language": "Korean", "year": 2021, "tasks": [
         "YNAT (topic classification)", "KLUE-STS (semantic textual similarity)", "KLUE-NLI (natural language inference)",
         "KLUE-NER (named entity recognition)", "KLUE-RE (relation extraction)", "KLUE-DP (dependency parsing)",
         "KLUE-MRC (machine reading comprehension)", "WoS (dialogue state tracking)"]},
@@ -544,16 +566,44 @@ BENCHMARKS: dict[str, dict[str, Any]] = {
 }
 
 
-def benchmark_card(name: str = "KLUE") -> Any:
+# The Korean for the languages and task descriptions above (task acronyms stay as they are).
+BENCHMARK_KO: dict[str, str] = {
+    "English": "영어", "Korean": "한국어", "French": "프랑스어", "Chinese": "중국어", "Indonesian": "인도네시아어",
+    "11 Indian languages": "인도의 11개 언어", "Russian": "러시아어",
+    "topic classification": "주제 분류", "semantic textual similarity": "문장 유사도",
+    "natural language inference": "자연어 추론", "named entity recognition": "개체명 인식",
+    "relation extraction": "관계 추출", "dependency parsing": "의존 구문 분석",
+    "machine reading comprehension": "기계 독해", "dialogue state tracking": "대화 상태 추적",
+    "review classification": "리뷰 분류", "paraphrase": "패러프레이즈 판별", "inference": "추론",
+    "constituency and dependency parsing": "구성 성분 구문 분석과 의존 구문 분석",
+    "word sense disambiguation": "단어 의미 중의성 해소", "news category classification": "뉴스 범주 분류",
+    "headline prediction": "헤드라인 예측", "Wikipedia section-title prediction": "위키백과 섹션 제목 예측",
+    "cloze-style multiple-choice QA": "빈칸 채우기식 객관식 질의응답",
+    "cross-lingual sentence retrieval": "교차 언어 문장 검색", "paraphrase detection": "패러프레이즈 탐지",
+    "discourse mode classification": "담화 유형 분류", "sentiment analysis": "감성 분석",
+}
+
+
+def benchmark_text(text: str, lang: str | None = None) -> str:
+    """A benchmark's language or task in ``lang``: ``KLUE-RE (relation extraction)`` → ``KLUE-RE (관계 추출)``."""
+    name, paren, rest = text.partition(" (")
+    if paren and rest.endswith(")"):
+        return f"{name} ({benchmark_text(rest[:-1], lang)})"
+    return t(text, BENCHMARK_KO.get(text, text), lang)
+
+
+def benchmark_card(name: str = "KLUE", lang: str | None = None) -> Any:
     """Widget: a benchmark's language, year and tasks."""
     from IPython.display import HTML
 
     if name not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {sorted(BENCHMARKS)}")
     info = BENCHMARKS[name]
-    items = "".join(f"<li>{html.escape(task)}</li>" for task in info["tasks"])
-    return HTML(f"<p><b>{html.escape(name)}</b> ({info['year']}) — {t('language', '언어')}: "
-                f"{html.escape(info['language'])}, {len(info['tasks'])} {t('tasks', '개 과제')}</p><ul>{items}</ul>")
+    tasks = len(info["tasks"])
+    items = "".join(f"<li>{html.escape(benchmark_text(task, lang))}</li>" for task in info["tasks"])
+    return HTML(f"<p><b>{html.escape(name)}</b> ({info['year']}) — {t('language', '언어', lang)}: "
+                f"{html.escape(benchmark_text(info['language'], lang))}, "
+                f"{t(f'{tasks} tasks', f'과제 {tasks}개', lang)}</p><ul>{items}</ul>")
 
 
 def attachment_scores(gold_heads: Sequence[int], gold_labels: Sequence[str], pred_heads: Sequence[int],
@@ -580,28 +630,29 @@ def ngram_overlap(test: Sequence[Sequence[str]], train: Sequence[Sequence[str]],
 # --- widget controls (stock ipywidgets; the logic above stays plain functions) -----------------------
 
 
-def chain_rule_controls() -> dict[str, Any]:
+def chain_rule_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`chain_rule_report`."""
     import ipywidgets as w
 
-    return {"text": w.Text(value="오늘은 햇살이 좋다", description=t("sentence", "문장"), continuous_update=False),
+    return {"text": w.Text(value="오늘은 햇살이 좋다", description=t("sentence", "문장", lang), continuous_update=False),
             "order": w.IntSlider(value=2, min=1, max=3, description="n"),
             "k": w.FloatLogSlider(value=0.1, base=10, min=-3, max=1, step=0.25, description="add-k")}
 
 
-def training_controls() -> dict[str, Any]:
+def training_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`training_report`; the ▶ button replays the loss curve epoch by epoch (the
     model is trained once, cached, so each frame only redraws)."""
     import ipywidgets as w
 
     controls = {
-        "context": w.IntSlider(value=2, min=1, max=3, description=t("context", "문맥 길이")),
-        "dim": w.IntSlider(value=16, min=2, max=48, step=2, description=t("emb. dim", "임베딩 차원")),
-        "epochs": w.IntSlider(value=60, min=10, max=200, step=10, description=t("epochs", "에폭")),
-        "lr": w.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1, description=t("learn. rate", "학습률")),
+        "context": w.IntSlider(value=2, min=1, max=3, description=t("context", "문맥 길이", lang)),
+        "dim": w.IntSlider(value=16, min=2, max=48, step=2, description=t("emb. dim", "임베딩 차원", lang)),
+        "epochs": w.IntSlider(value=60, min=10, max=200, step=10, description=t("epochs", "에폭 수", lang)),
+        "lr": w.FloatLogSlider(value=0.02, base=10, min=-3, max=-0.5, step=0.1,
+                               description=t("learn. rate", "학습률", lang)),
         "weight_decay": w.FloatLogSlider(value=1e-4, base=10, min=-4, max=-1, step=0.25,
-                                         description=t("wt. decay", "가중치 감쇠")),
-        "shown": w.Play(value=60, min=1, max=60, step=2, interval=60, description=t("replay", "다시 보기")),
+                                         description=t("wt. decay", "가중치 감쇠", lang)),
+        "shown": w.Play(value=60, min=1, max=60, step=2, interval=60, description=t("replay", "다시 보기", lang)),
     }
 
     def follow_epochs(change: dict[str, Any]) -> None:
@@ -614,7 +665,7 @@ def training_controls() -> dict[str, Any]:
     return controls
 
 
-def smoothing_controls() -> dict[str, Any]:
+def smoothing_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`smoothing_report`."""
     import ipywidgets as w
 
@@ -622,26 +673,29 @@ def smoothing_controls() -> dict[str, Any]:
             "order": w.IntSlider(value=2, min=1, max=3, description="n")}
 
 
-def sampling_controls() -> dict[str, Any]:
+def sampling_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`sampling_report`."""
     import ipywidgets as w
 
-    return {"temperature": w.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description=t("temperature", "온도")),
+    return {"temperature": w.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1,
+                                         description=t("temperature", "온도", lang)),
             "top_k": w.IntSlider(value=0, min=0, max=20, description="top-k"),
-            "prompt": w.Text(value="", description=t("prompt", "시작 문구"), continuous_update=False),
+            "prompt": w.Text(value="", description=t("prompt", "프롬프트", lang), continuous_update=False),
             "seed": w.IntSlider(value=0, min=0, max=9, description="seed")}
 
 
-def metrics_controls() -> dict[str, Any]:
+def metrics_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`metrics_report`."""
     import ipywidgets as w
 
-    return {"hypothesis": w.Text(value="오늘은 햇살이 참 좋다", description=t("hypothesis", "생성문"), continuous_update=False),
-            "reference": w.Text(value="오늘은 햇살이 좋다", description=t("reference", "참조문"), continuous_update=False)}
+    return {"hypothesis": w.Text(value="오늘은 햇살이 참 좋다", description=t("hypothesis", "생성문", lang),
+                                 continuous_update=False),
+            "reference": w.Text(value="오늘은 햇살이 좋다", description=t("reference", "참조문", lang),
+                                continuous_update=False)}
 
 
-def benchmark_controls() -> dict[str, Any]:
+def benchmark_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`benchmark_card`."""
     import ipywidgets as w
 
-    return {"name": w.Dropdown(options=list(BENCHMARKS), value="KLUE", description=t("benchmark", "벤치마크"))}
+    return {"name": w.Dropdown(options=list(BENCHMARKS), value="KLUE", description=t("benchmark", "벤치마크", lang))}
