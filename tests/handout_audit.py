@@ -1,4 +1,5 @@
-"""What a handout must not contain, read from its HTML: remote sources and solution code.
+"""What a handout must not contain, read from its HTML: remote sources and solution code; and, in a
+browser, Hangul drawn as boxes.
 
 Shared by ``tests/test_handouts.py`` (HTML parsed with BeautifulSoup) and the browser tests (the text
 Chromium shows).
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from bs4 import BeautifulSoup
 
+from workbook.assign import make_lecture
 from workbook.markers import BEGIN, END, LINE
 
 REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
@@ -31,6 +34,33 @@ def remote_sources(page: str) -> list[str]:
     css = [style.get_text() for style in soup.find_all("style")] + [t["style"] for t in soup.find_all(style=True)]
     found += [url for text in css for url in CSS_URL.findall(text)]
     return [url for url in found if url and REMOTE.match(url)]
+
+
+# Whether Hangul renders: a Hangul string measured in the font of the element that shows Korean text,
+# against the same number of code points no font has (U+10FFFD draws the missing-glyph box). With no
+# Hangul font the two widths are equal: every syllable is a box. (document.fonts.check is no help: it
+# answers true for a font that is not installed at all.)
+HANGUL_PROBE = r"""() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT,
+    {acceptNode: n => /[\uac00-\ud7a3]/.test(n.textContent) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
+  const node = walker.nextNode();
+  const element = node ? node.parentElement : document.body;
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = '32px ' + getComputedStyle(element).fontFamily;
+  return {found: !!node, hangul: context.measureText('가나다라마').width,
+          boxes: context.measureText('\u{10FFFD}'.repeat(5)).width};
+}"""
+FONTS_PACKAGE = "fonts-noto-cjk"
+
+
+def hangul_missing(page: Any) -> str:
+    """Why Hangul on this page shows as boxes, or "" when it renders."""
+    probe = page.evaluate(HANGUL_PROBE)
+    if not probe["found"]:
+        return "no Hangul text on the page"
+    if abs(probe["hangul"] - probe["boxes"]) < 1:
+        return f"Hangul is drawn as boxes (no Hangul font in the browser; install {FONTS_PACKAGE}): {probe}"
+    return ""
 
 
 def _squash(text: str) -> str:
@@ -73,8 +103,9 @@ def page_text(page: str) -> str:
 
 
 def write_demo_lecture(folder: Path) -> Path:
-    """A small lecture notebook in ``folder`` exercising what handouts must render offline: inline and
-    display math, a ``live`` widget with text output and one with a figure."""
+    """A small lecture notebook in ``folder`` (and its ``en/`` and ``ko/`` editions) exercising what
+    handouts must render offline: inline and display math, a ``live`` widget with text output and one
+    with a figure."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     params = nbformat.v4.new_code_cell('lang = "en"')
@@ -96,4 +127,7 @@ def write_demo_lecture(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "00_demo.ipynb"
     nbformat.write(nb, path)
+    for lang in ("en", "ko"):  # its editions, as `workbook assign` makes them
+        (folder / lang).mkdir(exist_ok=True)
+        nbformat.write(make_lecture(nb, path.name, lang), folder / lang / path.name)
     return path

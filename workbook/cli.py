@@ -105,18 +105,21 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
 
 @main.command("handouts")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
-@click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True)
-@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True,
+              help="The lectures; their editions in <notebooks>/en and <notebooks>/ko are published.")
+@click.option("--lang", "langs", type=click.Choice(["en", "ko"]), multiple=True,
+              help="Publish only this language (repeatable) [default: en and ko].")
 @click.option("--live-widgets", is_flag=True,
               help="Embed interactive widget controls (widget manager from npm, cached in --npm-cache).")
 @click.option("--npm-cache", type=click.Path(path_type=Path), default=Path(".cache/npm"), show_default=True)
-def handouts_cmd(out: Path, notebooks: Path, lang: str, live_widgets: bool, npm_cache: Path) -> None:
-    """Execute the lecture notebooks and write one HTML page each plus index.html."""
-    from .handouts import HandoutError, build_handouts
+def handouts_cmd(out: Path, notebooks: Path, langs: tuple[str, ...], live_widgets: bool, npm_cache: Path) -> None:
+    """Execute the lecture editions and write OUT/en/ and OUT/ko/ (a page per lecture, each linking to
+    the same page in the other language, and an index) plus OUT/index.html."""
+    from .handouts import LANGS, HandoutError, build_handouts
 
     try:
-        pages = build_handouts(out=out, notebooks=notebooks, lang=lang, live_widgets=live_widgets,
-                               npm_cache=npm_cache)
+        pages = build_handouts(out=out, notebooks=notebooks, langs=tuple(dict.fromkeys(langs)) or LANGS,
+                               live_widgets=live_widgets, npm_cache=npm_cache)
     except HandoutError as err:
         raise click.ClickException(str(err)) from None
     for page in pages:

@@ -1,6 +1,9 @@
-"""Build HTML handouts: execute each lecture notebook and convert it with nbconvert.
+"""Build HTML handouts in both languages: execute each lecture edition and convert it with nbconvert.
 
-Only ``notebooks/`` (the lectures) is published: solutions never reach a learner's handout. Widgets are
+``notebooks/en/`` and ``notebooks/ko/`` (the editions ``workbook assign`` makes of the lectures) become
+``site/en/`` and ``site/ko/``: one page per lecture and an index each, every page with a link to the
+same page in the other language, and a root ``site/index.html`` to choose the language. Only the
+lectures are published: solutions never reach a learner's handout. Widgets are
 replaced by their default-state output (the notebook runs in handout mode), images are inlined, and
 cells tagged ``remove-cell`` / ``remove-input`` / ``hide-input`` follow the Jupyter Book convention.
 
@@ -22,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import write_atomic
+from .editions import LANGS
 from .execute import error_outputs, execute_notebook
+from .i18n import LANG_NAMES, msg
 
 REMOVE_CELL = ("remove-cell", "workbook-stamp", "injected-parameters")  # papermill's copy of the parameters
 REMOVE_INPUT = ("remove-input", "hide-input")
@@ -38,6 +43,14 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 <script defer src="{{ resources.workbook_widget_script }}"></script>
 {%- endif -%}
 {%- endblock jupyter_widgets -%}
+{%- block body_header -%}
+{{ super() }}
+{%- if resources.workbook_switch -%}
+<nav class="workbook-lang" aria-label="{{ resources.workbook_switch.label }}" style="text-align:right;padding:4px 16px;font-family:system-ui,sans-serif">
+<a href="{{ resources.workbook_switch.href }}" hreflang="{{ resources.workbook_switch.lang }}" lang="{{ resources.workbook_switch.lang }}">{{ resources.workbook_switch.name }}</a>
+</nav>
+{%- endif -%}
+{%- endblock body_header -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
@@ -130,27 +143,65 @@ def offline_exporter(lang: str) -> Any:
     return exporter
 
 
-def to_html(nb: Any, *, lang: str = "en", widget_script: str | None = None) -> str:
+def other_lang(lang: str) -> str:
+    """The other language of the two."""
+    return next(other for other in LANGS if other != lang)
+
+
+def language_switch(href: str, lang: str) -> dict[str, str]:
+    """The link to the same page in ``lang``, as the page template takes it."""
+    return {"href": href, "lang": lang, "name": LANG_NAMES[lang], "label": LANG_NAMES[lang]}
+
+
+def to_html(nb: Any, *, lang: str = "en", widget_script: str | None = None,
+            switch: dict[str, str] | None = None) -> str:
     """One self-contained HTML page for an executed notebook. ``widget_script`` is the (relative) URL
-    of a widget manager to load when the notebook holds widget state; None leaves widgets out."""
+    of a widget manager to load when the notebook holds widget state; None leaves widgets out.
+    ``switch`` (see :func:`language_switch`) adds a link to the page in the other language."""
     exporter = offline_exporter(lang)
-    body, _ = exporter.from_notebook_node(nb, resources={"workbook_widget_script": widget_script})
+    body, _ = exporter.from_notebook_node(nb, resources={"workbook_widget_script": widget_script,
+                                                         "workbook_switch": switch})
     return body
 
 
-def index_page(pages: list[tuple[str, str]], lang: str = "en") -> str:
-    """The ``index.html`` listing every handout."""
-    items = "\n".join(f'    <li><a href="{html.escape(href)}">{html.escape(title)}</a></li>' for href, title in pages)
-    return (
-        f"<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>ML course workbook — handouts</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;"
-        "line-height:1.5;color:#202124}a{color:#0b57d0}</style></head>\n<body>\n<main>\n"
-        "<h1>ML course workbook — handouts</h1>\n<p>boostcamp AI Tech special lectures. "
-        "Each page is a lecture notebook executed with its widgets at their default values.</p>\n"
-        f"<ul>\n{items}\n</ul>\n</main>\n</body>\n</html>\n"
-    )
+_INDEX = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#202124}
+a{color:#0b57d0}nav{text-align:right}</style></head>
+<body>
+{% if switch %}<nav aria-label="{{ switch.label }}"><a href="{{ switch.href }}" hreflang="{{ switch.lang }}" lang="{{ switch.lang }}">{{ switch.name }}</a></nav>
+{% endif %}<main>
+<h1>{{ title }}</h1>
+<p>{{ intro }}</p>
+<ul>
+{% for href, text, item_lang in pages %}    <li><a href="{{ href }}"{% if item_lang %} hreflang="{{ item_lang }}" lang="{{ item_lang }}"{% endif %}>{{ text }}</a></li>
+{% endfor %}</ul>
+</main>
+</body>
+</html>
+"""
+
+
+def _index(lang: str, title: str, intro: str, pages: list[tuple[str, str, str]], switch: dict[str, str] | None) -> str:
+    from jinja2 import Environment
+
+    template = Environment(autoescape=True, keep_trailing_newline=True).from_string(_INDEX)
+    return template.render(lang=lang, title=title, intro=intro, pages=pages, switch=switch)
+
+
+def index_page(pages: list[tuple[str, str]], lang: str = "en", switch: dict[str, str] | None = None) -> str:
+    """A language's ``index.html`` listing every handout (``(href, title)``), in that language."""
+    return _index(lang, msg("handouts_title", lang), msg("handouts_intro", lang),
+                  [(href, title, "") for href, title in pages], switch)
+
+
+def root_index(langs: tuple[str, ...] = LANGS) -> str:
+    """The site's ``index.html``: one link per language edition, each in its own language."""
+    title = " / ".join(msg("handouts_title", lang) for lang in langs)
+    intro = " / ".join(msg("languages_intro", lang) for lang in langs)
+    return _index(langs[0], title, intro, [(f"{lang}/index.html", LANG_NAMES[lang], lang) for lang in langs], None)
 
 
 def widget_manager_dist(cache: Path) -> Path:
@@ -190,30 +241,54 @@ def _execute(source: Path, lang: str, live_widgets: bool) -> Any:
     return nb
 
 
-def build_handouts(*, out: Path, notebooks: Path = Path("notebooks"), lang: str = "en",
-                   live_widgets: bool = False, npm_cache: Path = Path(".cache/npm")) -> list[Path]:
-    """Execute every ``notebooks/NN_*.ipynb`` in handout mode and write ``out/NN_*.html`` and
-    ``out/index.html``; return the pages written. Bad input raises :class:`HandoutError` naming the
-    folder or file. ``live_widgets`` embeds interactive widget controls (see the module docstring)."""
+def editions(notebooks: Path, langs: tuple[str, ...] = LANGS) -> dict[str, list[Path]]:
+    """The lecture editions to publish, ``{lang: [notebooks/<lang>/NN_*.ipynb, ...]}``; raises
+    :class:`HandoutError` naming the folder when one is missing or empty, or when the two languages
+    do not hold the same lectures."""
     notebooks = Path(notebooks)
     if not notebooks.is_dir():
         raise HandoutError(f"{notebooks}: no such folder of lecture notebooks")
-    sources = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
-    if not sources:
-        raise HandoutError(f"{notebooks}: no lecture notebooks (NN_topic.ipynb) to publish")
+    found = {lang: sorted((notebooks / lang).glob("[0-9][0-9]_*.ipynb")) for lang in langs}
+    for lang, sources in found.items():
+        if not sources:
+            raise HandoutError(f"{notebooks / lang}: no lecture notebooks (NN_topic.ipynb) to publish "
+                               f"(the {lang} editions are made by `workbook assign`)")
+    names = {lang: [p.name for p in sources] for lang, sources in found.items()}
+    if len({tuple(n) for n in names.values()}) > 1:
+        raise HandoutError(f"{notebooks}: the editions differ ({'; '.join(f'{k}: {v}' for k, v in names.items())}); "
+                           "run `workbook assign`")
+    return found
+
+
+def build_handouts(*, out: Path, notebooks: Path = Path("notebooks"), langs: tuple[str, ...] = LANGS,
+                   live_widgets: bool = False, npm_cache: Path = Path(".cache/npm")) -> list[Path]:
+    """Execute every lecture edition ``notebooks/<lang>/NN_*.ipynb`` in handout mode and write
+    ``out/<lang>/NN_*.html`` and ``out/<lang>/index.html`` for each language, each page linking to its
+    twin in the other language, and ``out/index.html``; return the pages written. Bad input raises
+    :class:`HandoutError` naming the folder or file. ``live_widgets`` embeds interactive widget
+    controls (see the module docstring)."""
+    found = editions(notebooks, langs)
     widget_script = None
     if live_widgets:
         assets = Path(out) / WIDGET_ASSETS
         shutil.copytree(widget_manager_dist(npm_cache), assets, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("*.map", "*-amd.js"))
-        widget_script = f"{WIDGET_ASSETS}/embed.js"
-    written, pages = [], []
-    for source in sources:
-        nb = _execute(source, lang, live_widgets)
-        page = Path(out) / f"{source.stem}.html"
-        write_atomic(page, to_html(nb, lang=lang, widget_script=widget_script))
-        written.append(page)
-        pages.append((page.name, title_of(nb, source.stem)))
-    index = Path(out) / "index.html"
-    write_atomic(index, index_page(pages, lang))
-    return written + [index]
+        widget_script = f"../{WIDGET_ASSETS}/embed.js"
+    built = {lang: [(source, _execute(source, lang, live_widgets)) for source in sources] for lang, sources in found.items()}
+    written: list[Path] = []
+    for lang, executed in built.items():
+        other = other_lang(lang)
+        switch = other in built
+        pages = []
+        for source, nb in executed:
+            page = Path(out) / lang / f"{source.stem}.html"
+            twin = language_switch(f"../{other}/{page.name}", other) if switch else None
+            write_atomic(page, to_html(nb, lang=lang, widget_script=widget_script, switch=twin))
+            written.append(page)
+            pages.append((page.name, title_of(nb, source.stem)))
+        index = Path(out) / lang / "index.html"
+        write_atomic(index, index_page(pages, lang, language_switch(f"../{other}/index.html", other) if switch else None))
+        written.append(index)
+    root = Path(out) / "index.html"
+    write_atomic(root, root_index(tuple(built)))
+    return written + [root]

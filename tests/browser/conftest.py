@@ -63,19 +63,41 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium with a fresh profile for the whole session (a browser context)."""
+def playwright() -> Iterator[Any]:
+    """The session's one Playwright driver (a second one cannot run beside it)."""
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="workbook-chromium-")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True,
-            viewport={"width": 1280, "height": 900}, locale="en-US")
-        context.set_default_timeout(30_000)
-        yield context
-        context.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright: Any) -> Iterator[Any]:
+    """One headless Chromium with a fresh profile for the whole session (a browser context)."""
+    profile = tempfile.mkdtemp(prefix="workbook-chromium-")
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True,
+        viewport={"width": 1280, "height": 900}, locale="en-US")
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium_without_hangul(playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A Chromium that sees only the DejaVu fonts (a fontconfig of its own): the machine without a
+    Hangul font, for showing that the font checks fail there."""
+    folder = tmp_path_factory.mktemp("fontconfig")
+    dejavu = next((d for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu") if Path(d).is_dir()), None)
+    if dejavu is None:
+        pytest.skip("no DejaVu fonts folder to build a font set without Hangul from")
+    (folder / "fonts.conf").write_text(f"<?xml version='1.0'?>\n<fontconfig><dir>{dejavu}</dir>"
+                                       f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True,
+                                         env={**os.environ, "FONTCONFIG_FILE": str(folder / "fonts.conf")})
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

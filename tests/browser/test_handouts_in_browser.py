@@ -1,9 +1,12 @@
-"""Every generated handout opened in Chromium with the network cut off, as a learner opens a file.
+"""Every generated handout, in both languages, opened in Chromium with the network cut off, as a
+learner opens a file.
 
 Each page must load with no request leaving the machine (every non-file request is aborted and
 counted), show every figure and every widget's default-state output statically, hold no solution
-code, and pass an axe-core scan with no "serious" or "critical" violation. A full-page screenshot of
-each goes to ``test-artifacts/screenshots/handout-*.png``.
+code, link to its twin in the other language, and pass an axe-core scan with no "serious" or
+"critical" violation. On Korean pages Hangul must render in a real font, not as boxes (the browser
+needs a Hangul font: Debian's fonts-noto-cjk). A full-page screenshot of each goes to
+``test-artifacts/screenshots/handout-<lang>-*.png``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from handout_audit import leaked, solution_snippets, write_demo_lecture
+from handout_audit import hangul_missing, leaked, solution_snippets, write_demo_lecture
 
 from workbook.handouts import build_handouts
 
@@ -26,9 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 NPM_CACHE = ROOT / ".cache" / "npm"
 AXE = NPM_CACHE / "node_modules" / "axe-core" / "axe.min.js"
 LECTURES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LANGS = ("en", "ko")
 LOCAL = ("file:", "data:", "blob:", "about:")
 BLOCKING = ("serious", "critical")
-DEFAULTS_NOTE = "shown here at its defaults"
+DEFAULTS_NOTE = {"en": "shown here at its defaults", "ko": "기본값으로 표시"}
 
 
 def _live_calls(notebook: Path) -> int:
@@ -80,7 +84,7 @@ def _axe_violations(page: Any, axe: str) -> list[str]:
             for v in result["violations"] if v["impact"] in BLOCKING]
 
 
-def _static_widget_outputs(page: Any) -> list[str]:
+def _static_widget_outputs(page: Any, lang: str = "en") -> list[str]:
     """For each widget shown at its defaults, the text and image count of the output that follows the note."""
     return page.evaluate(
         """(note) => [...document.querySelectorAll('.jp-OutputArea-output')]
@@ -90,14 +94,21 @@ def _static_widget_outputs(page: Any) -> list[str]:
                const next = child && child.nextElementSibling;
                if (!next) return '';
                return next.innerText.trim() + ' img:' + next.querySelectorAll('img, svg').length;
-             })""", DEFAULTS_NOTE)
+             })""", DEFAULTS_NOTE[lang])
 
 
-def _audit(page: Any, path: Path, axe: str, screenshot: Path) -> Offline:
+def _switch(page: Any) -> list[str]:
+    return page.eval_on_selector_all("nav a[hreflang]", "links => links.map(a => a.getAttribute('href'))")
+
+
+def _audit(page: Any, path: Path, axe: str, screenshot: Path, lang: str = "en") -> Offline:
     tab = Offline(page)
     tab.open(path)
     page.screenshot(path=str(screenshot), full_page=True)
     assert tab.blocked == [], f"{path.name} tried the network: {tab.blocked}"
+    assert page.evaluate("document.documentElement.lang") == lang
+    if lang == "ko":
+        assert hangul_missing(page) == "", f"{path}: {hangul_missing(page)}"
     assert page.title(), f"{path.name} has no title"
     assert _broken_images(page) == [], f"{path.name}: figures that did not load"
     assert page.locator(".jupyter-widgets").count() == 0, f"{path.name}: a widget needing a widget manager"
@@ -116,13 +127,34 @@ def demo_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_handout_offline(page: Any, demo_site: Path, axe_source: str, screenshots: Path) -> None:
     """The machinery on a small notebook of our own: math, a text widget and a figure widget."""
-    _audit(page, demo_site / "00_demo.html", axe_source, screenshots / "handout-00_demo.png")
+    _audit(page, demo_site / "en" / "00_demo.html", axe_source, screenshots / "handout-en-00_demo.png")
     assert page.locator("math").count() == 2
     assert page.eval_on_selector("math[display=block]", "m => m.getBoundingClientRect().height") > 10
     outputs = _static_widget_outputs(page)
     assert len(outputs) == 2
     assert outputs[0].startswith("'FPR at 0.50: 0.50'")
     assert outputs[1].endswith("img:1")
+    assert _switch(page) == ["../ko/00_demo.html"]
+    page.click("nav a[hreflang=ko]")  # the switch opens the Korean twin, offline too
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/ko/00_demo.html") and page.evaluate("document.documentElement.lang") == "ko"
+
+
+def test_hangul_check_fails_without_a_hangul_font(chromium_without_hangul: Any, chromium: Any, demo_site: Path) -> None:
+    """The Hangul assertion means something: in a browser that has no Hangul font the same Korean page
+    is caught (every syllable a box), while the test browser draws it."""
+    bare = chromium_without_hangul.new_page()
+    try:
+        Offline(bare).open(demo_site / "ko" / "00_demo.html")
+        assert "boxes" in hangul_missing(bare)
+    finally:
+        bare.close()
+    tab = chromium.new_page()
+    try:
+        Offline(tab).open(demo_site / "ko" / "00_demo.html")
+        assert hangul_missing(tab) == ""
+    finally:
+        tab.close()
 
 
 def test_request_counter_sees_remote_requests(page: Any, tmp_path: Path) -> None:
@@ -144,12 +176,15 @@ def test_axe_scan_reports_serious_violations(page: Any, tmp_path: Path, axe_sour
     assert "image-alt" in found and "label" in found
 
 
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("lecture", [p.stem for p in LECTURES] or ["(none yet)"])
-def test_lecture_handout_offline(lecture: str, page: Any, lecture_handouts: Path, axe_source: str,
+def test_lecture_handout_offline(lecture: str, lang: str, page: Any, lecture_handouts: Path, axe_source: str,
                                  screenshots: Path) -> None:
-    source = ROOT / "notebooks" / f"{lecture}.ipynb"
-    _audit(page, lecture_handouts / f"{lecture}.html", axe_source, screenshots / f"handout-{lecture}.png")
-    outputs = _static_widget_outputs(page)
+    source = ROOT / "notebooks" / lang / f"{lecture}.ipynb"
+    _audit(page, lecture_handouts / lang / f"{lecture}.html", axe_source, screenshots / f"handout-{lang}-{lecture}.png", lang)
+    other = "ko" if lang == "en" else "en"
+    assert _switch(page) == [f"../{other}/{lecture}.html"]
+    outputs = _static_widget_outputs(page, lang)
     assert len(outputs) == _live_calls(source), f"{lecture}: not every widget shows its defaults statically"
     empty = [i for i, text in enumerate(outputs) if not text or text == "img:0"]
     assert empty == [], f"{lecture}: widgets {empty} show no default output"
@@ -157,10 +192,19 @@ def test_lecture_handout_offline(lecture: str, page: Any, lecture_handouts: Path
     assert leaked(page.inner_text("body"), snippets) == [], f"{lecture}: solution code in the handout"
 
 
-def test_index_handout_offline(page: Any, lecture_handouts: Path, axe_source: str, screenshots: Path) -> None:
-    _audit(page, lecture_handouts / "index.html", axe_source, screenshots / "handout-index.png")
+@pytest.mark.parametrize("lang", LANGS)
+def test_index_handout_offline(lang: str, page: Any, lecture_handouts: Path, axe_source: str, screenshots: Path) -> None:
+    _audit(page, lecture_handouts / lang / "index.html", axe_source, screenshots / f"handout-{lang}-index.png", lang)
     hrefs = page.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
     assert hrefs == [f"{p.stem}.html" for p in LECTURES]
+    assert _switch(page) == [f"../{'ko' if lang == 'en' else 'en'}/index.html"]
+
+
+def test_root_index_offline(page: Any, lecture_handouts: Path, axe_source: str, screenshots: Path) -> None:
+    _audit(page, lecture_handouts / "index.html", axe_source, screenshots / "handout-index.png")
+    hrefs = page.eval_on_selector_all("main a", "links => links.map(a => a.getAttribute('href'))")
+    assert hrefs == ["en/index.html", "ko/index.html"]
+    assert hangul_missing(page) == ""  # the Korean link text renders
 
 
 def test_live_widgets_render_offline(page: Any, tmp_path: Path, screenshots: Path) -> None:
@@ -171,7 +215,7 @@ def test_live_widgets_render_offline(page: Any, tmp_path: Path, screenshots: Pat
     write_demo_lecture(tmp_path / "notebooks")
     build_handouts(out=tmp_path / "site", notebooks=tmp_path / "notebooks", live_widgets=True, npm_cache=NPM_CACHE)
     tab = Offline(page)
-    tab.open(tmp_path / "site" / "00_demo.html")
+    tab.open(tmp_path / "site" / "en" / "00_demo.html")
     page.locator(".widget-slider").first.wait_for(state="visible", timeout=15_000)
     page.screenshot(path=str(screenshots / "handout-00_demo-live-widgets.png"), full_page=True)
     assert tab.blocked == []
