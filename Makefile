@@ -1,4 +1,5 @@
 # First two commands for a newcomer: `make lab` (open the course) and `make test` (run every test).
+# `make lab` opens the Korean edition with JupyterLab in Korean; `make lab EDITION=en` the English one.
 # Everything lives in .venv beside this file; nothing is registered globally.
 PYTHON ?= python3
 VENV   ?= .venv
@@ -10,8 +11,16 @@ PORT   ?= 8888
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,) \
              $(if $(or $(HEADLESS),$(if $(DISPLAY)$(filter Darwin,$(shell uname -s)),,1)),--no-browser,)
 PYTEST_ARGS ?=
+# Which learner edition `make lab` opens: ko (notebooks/ko, JupyterLab in Korean) or en.
+EDITION ?= ko
+LAB_LOCALE_ko := ko_KR
+LAB_LOCALE_en := en
+# JupyterLab's user settings for the edition, kept in the venv: the locale is written there on every
+# `make lab`, so the edition picks JupyterLab's language whatever was chosen in its menu last time.
+LAB_SETTINGS_DIR ?= $(VENV)/lab-settings/$(EDITION)
+LAB_LOCALE_FILE := $(LAB_SETTINGS_DIR)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
 
-.PHONY: install lab test assign handouts bench clean
+.PHONY: install lab lab-settings test assign handouts bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -22,10 +31,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-lab: install
-	@echo "Opening JupyterLab on the course at http://$(HOST):$(PORT)/lab/tree/notebooks (the token is in the URL printed below)"
+lab-settings:
+	$(if $(LAB_LOCALE_$(EDITION)),,$(error EDITION must be ko or en, not '$(EDITION)'))
+	@mkdir -p $(dir $(LAB_LOCALE_FILE))
+	@echo '{"locale": "$(LAB_LOCALE_$(EDITION))"}' > $(LAB_LOCALE_FILE)
+
+lab: install lab-settings
+	@echo "Opening JupyterLab on the $(EDITION) edition at http://$(HOST):$(PORT)/lab/tree/notebooks/$(EDITION) (the token is in the URL printed below)"
 	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --ServerApp.root_dir=$(CURDIR) \
-	  --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+	  --LabApp.default_url=/lab/tree/notebooks/$(EDITION) --LabApp.user_settings_dir=$(abspath $(LAB_SETTINGS_DIR)) $(LAB_FLAGS)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,5 +1,7 @@
 """Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, and JupyterLab started
-the way ``make lab`` starts it (127.0.0.1, here on a free port with a random token).
+the way ``make lab`` starts it (127.0.0.1, here on a free port with a random token), in English
+(``EDITION=en``) and in Korean (the default edition). Korean pages need a Hangul font in the browser:
+Debian's ``fonts-noto-cjk``.
 
 Without ``/usr/bin/chromium`` every test marked ``browser`` is skipped and the run ends with one line
 saying why. ``playwright install`` cannot download browsers here; the system Chromium is used instead.
@@ -137,8 +139,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout: float =
 class Lab:
     """A running JupyterLab: its base URL, token and the folder it serves."""
 
-    def __init__(self, base: str, token: str, root: Path) -> None:
-        self.base, self.token, self.root = base, token, root
+    def __init__(self, base: str, token: str, root: Path, edition: str = "en") -> None:
+        self.base, self.token, self.root, self.edition = base, token, root, edition
+        self.ui = LAB_UI[edition]
 
     def url(self, path: str) -> str:
         """The URL that opens ``path`` (relative to the served folder) in JupyterLab, alone in a fresh
@@ -147,35 +150,43 @@ class Lab:
         return f"{self.base}/lab/workspaces/{workspace}/tree/{path}?token={self.token}&reset"
 
 
-@pytest.fixture(scope="session")
-def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab with the flags of ``make lab``, serving a copy of ``notebooks/`` and ``exercises/``:
-    running cells in the browser autosaves outputs, which must never touch the committed notebooks."""
+# What the tests click and wait for, in the language JupyterLab shows (its Korean language pack).
+LAB_UI = {"en": {"run": "Run", "run_all": "Run All Cells", "idle": "Idle"},
+          "ko": {"run": "실행", "run_all": "모든 셀 실행", "idle": "대기"}}
+
+
+def _lab(tmp_path_factory: pytest.TempPathFactory, edition: str) -> Iterator[Lab]:
+    """JupyterLab as ``make lab EDITION=<edition>`` starts it (its locale setting written by
+    ``make lab-settings``, the edition as the default URL), serving a copy of ``notebooks/`` and
+    ``exercises/``: running cells in the browser autosaves outputs, which must never touch the
+    committed notebooks."""
     if why_no_browser():
         pytest.skip(why_no_browser())
-    root = tmp_path_factory.mktemp("lab")
+    root = tmp_path_factory.mktemp(f"lab-{edition}")
     for folder in ("notebooks", "exercises"):
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, root / folder)
     settings = root / ".lab-settings"
+    subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "lab-settings", f"EDITION={edition}",
+                    f"LAB_SETTINGS_DIR={settings}"], check=True, capture_output=True)
     for name, values in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(settings),
-           "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"), "MPLBACKEND": INLINE_BACKEND}
+    env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(root / ".lab-workspaces"), "MPLBACKEND": INLINE_BACKEND}
     command = [str(Path(sys.executable).with_name("jupyter")), "lab", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", f"--ServerApp.root_dir={root}",
-               "--LabApp.default_url=/lab/tree/notebooks", f"--IdentityProvider.token={token}", "--no-browser"]
+               f"--LabApp.default_url=/lab/tree/notebooks/{edition}", f"--LabApp.user_settings_dir={settings}",
+               f"--IdentityProvider.token={token}", "--no-browser"]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    log = root.parent / "jupyter-lab.log"
+    log = root.parent / f"jupyter-lab-{edition}.log"
     with log.open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/api/status?token={token}", proc, log)
-        yield Lab(base, token, root)
+        yield Lab(base, token, root, edition)
     finally:
         proc.terminate()
         try:
@@ -183,3 +194,15 @@ def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab as ``make lab EDITION=en`` starts it (English)."""
+    yield from _lab(tmp_path_factory, "en")
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab_ko(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """JupyterLab as ``make lab`` starts it: the Korean edition, JupyterLab in Korean."""
+    yield from _lab(tmp_path_factory, "ko")

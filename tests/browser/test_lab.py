@@ -1,13 +1,16 @@
-"""Each lecture as a learner meets it: JupyterLab in Chromium, Run All Cells, then use the widgets.
+"""Each lecture as a learner meets it, in both editions: JupyterLab in Chromium, Run All Cells, then use
+the widgets. The English edition runs in an English JupyterLab (``make lab EDITION=en``), the Korean one
+in JupyterLab in Korean (``make lab``), whose menus must then be Korean.
 
 Per lecture: no error output, no widget shown twice, the main widgets render, moving a control changes
-that widget's output (the table ``LECTURES`` says which controls and what the output must then show),
-check results carry their pass/fail styling, and a screenshot goes to
-``test-artifacts/screenshots/lab-<lecture>.png``.
+that widget's output (for the English edition the table ``LECTURES`` says which controls and what the
+output must then show; the Korean edition, whose labels are Korean, tries every slider), check results
+carry their pass/fail styling, Hangul renders in a real font in the Korean edition, and a screenshot
+goes to ``test-artifacts/screenshots/lab-<edition>-<lecture>.png``.
 A lecture in the table that has not landed yet is skipped with a reason; a lecture that landed but is
 missing from the table still gets the generic checks (and every one of its sliders is tried).
-Then an exercise: type a wrong, then a correct answer into ``exercises/01_full_stack_ml.ipynb`` and see
-the check go from failed to passed.
+Then an exercise: type a wrong, then a correct answer into ``exercises/en/01_full_stack_ml.ipynb`` and
+see the check go from failed to passed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Iterator
 
 import nbformat
 import pytest
+from handout_audit import hangul_missing
 
 from workbook.check import _STYLE
 from workbook.markers import BEGIN, END, LINE
@@ -90,6 +94,7 @@ LECTURES: dict[str, Lecture] = {
                   Control("benchmark", "dropdown"))),
 }
 LANDED = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EDITIONS = ("en", "ko")
 
 
 def _rgb(hex_colour: str) -> str:
@@ -113,13 +118,23 @@ def lab_page(page: Any, jupyter_lab: Any) -> Iterator[Any]:
     shutdown_kernels(jupyter_lab)
 
 
-def open_and_run_all(page: Any, url: str) -> None:
-    """Open a notebook, wait for its kernel, Run All Cells from the menu and wait until every cell ran."""
+@pytest.fixture(params=EDITIONS)
+def edition_lab(request: pytest.FixtureRequest, page: Any) -> Iterator[tuple[Any, Any]]:
+    """(tab, lab) for each edition: the English lab for ``en``, the Korean one for ``ko``."""
+    lab = request.getfixturevalue("jupyter_lab" if request.param == "en" else "jupyter_lab_ko")
+    yield page, lab
+    shutdown_kernels(lab)
+
+
+def open_and_run_all(page: Any, url: str, ui: dict[str, str] | None = None) -> None:
+    """Open a notebook, wait for its kernel, Run All Cells from the menu and wait until every cell ran.
+    ``ui`` names the menu items and the idle status in JupyterLab's language (English by default)."""
+    ui = ui or {"run": "Run", "run_all": "Run All Cells", "idle": "Idle"}
     page.goto(url)
     page.wait_for_selector(CELL, timeout=60_000)
-    page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=60_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    page.wait_for_selector(f"#jp-main-statusbar >> text={ui['idle']}", timeout=60_000)
+    page.get_by_role("menuitem", name=ui["run"], exact=True).click()
+    page.get_by_role("menuitem", name=ui["run_all"], exact=True).click()
     page.wait_for_function(
         """(panel) => { const p = [...document.querySelectorAll(panel + ' .jp-CodeCell .jp-InputPrompt')]
                                     .map(e => e.textContent);
@@ -220,12 +235,18 @@ def assert_check_styling(page: Any) -> int:
 
 
 @pytest.mark.parametrize("lecture", sorted(set(LECTURES) | set(LANDED)))
-def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, screenshots: Path) -> None:
+def test_lecture_in_jupyterlab(lecture: str, edition_lab: tuple[Any, Any], screenshots: Path) -> None:
     if lecture not in LANDED:
         pytest.skip(f"notebooks/{lecture}.ipynb has not landed yet")
-    page, expect = lab_page, LECTURES.get(lecture, Lecture())
-    open_and_run_all(page, jupyter_lab.url(f"notebooks/{lecture}.ipynb"))
-    assert error_texts(page) == [], f"{lecture}: error output after Run All"
+    (page, lab), expect = edition_lab, LECTURES.get(lecture, Lecture())
+    open_and_run_all(page, lab.url(f"notebooks/{lab.edition}/{lecture}.ipynb"), lab.ui)
+    assert error_texts(page) == [], f"{lab.edition}/{lecture}: error output after Run All"
+    assert page.get_by_role("menuitem", name=lab.ui["run"], exact=True).count() == 1, \
+        f"JupyterLab's menu bar has no {lab.ui['run']!r}: not in the {lab.edition} edition's language"
+    if lab.edition == "ko":
+        assert hangul_missing(page) == "", hangul_missing(page)
+    if lab.edition != "en":  # the table's labels are the English ones: try every slider instead
+        expect = Lecture(sliders=expect.sliders, dropdowns=expect.dropdowns, buttons=expect.buttons)
     assert twice_shown(page) == [], f"{lecture}: cells showing a widget twice"
 
     notebook = page.locator(PANEL)
@@ -255,7 +276,7 @@ def test_lecture_in_jupyterlab(lecture: str, lab_page: Any, jupyter_lab: Any, sc
     assert_check_styling(page)
     if controls:
         control_box(notebook, controls[0].label, controls[0].kind)[0].scroll_into_view_if_needed()
-    page.screenshot(path=str(screenshots / f"lab-{lecture}.png"))
+    page.screenshot(path=str(screenshots / f"lab-{lab.edition}-{lecture}.png"))
 
 
 def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab: Any) -> None:
@@ -301,12 +322,12 @@ def enter_and_check(page: Any, answer_cell: Any, code: str) -> None:
 
 def test_exercise_answer_turns_check_to_passed(lab_page: Any, jupyter_lab: Any, screenshots: Path) -> None:
     name = "01_full_stack_ml.ipynb"
-    if not (ROOT / "exercises" / name).exists():
-        pytest.skip(f"exercises/{name} has not landed yet")
+    if not (ROOT / "exercises" / "en" / name).exists():
+        pytest.skip(f"exercises/en/{name} has not landed yet")
     page = lab_page
     check_source, answer = _first_short_answer(ROOT / "solutions" / name)
-    open_and_run_all(page, jupyter_lab.url(f"exercises/{name}"))
-    sources = [c.source for c in nbformat.read(ROOT / "exercises" / name, as_version=4).cells]
+    open_and_run_all(page, jupyter_lab.url(f"exercises/en/{name}"))
+    sources = [c.source for c in nbformat.read(ROOT / "exercises" / "en" / name, as_version=4).cells]
     index = sources.index(check_source)
     answer_cell, check_cell = page.locator(CELL).nth(index - 1), page.locator(CELL).nth(index)
     result = check_cell.locator(".workbook-check")
