@@ -132,7 +132,7 @@ def test_folder_without_editions_is_named_by_the_cli(tmp_path: Path) -> None:
     nbformat.write(nbformat.v4.new_notebook(), tmp_path / "01_source.ipynb")  # a source, but no editions
     result = CliRunner().invoke(main, ["handouts", "--out", str(tmp_path / "site"), "--notebooks", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.strip() == (f"Error: {tmp_path / 'en'}: no lecture notebooks (NN_topic.ipynb) to publish "
+    assert result.output.strip() == (f"Error: {tmp_path}: no lecture notebooks (NN_topic.ipynb) to publish in en/ "
                                      "(the en editions are made by `workbook assign`)")
 
 

@@ -251,7 +251,7 @@ def editions(notebooks: Path, langs: tuple[str, ...] = LANGS) -> dict[str, list[
     found = {lang: sorted((notebooks / lang).glob("[0-9][0-9]_*.ipynb")) for lang in langs}
     for lang, sources in found.items():
         if not sources:
-            raise HandoutError(f"{notebooks / lang}: no lecture notebooks (NN_topic.ipynb) to publish "
+            raise HandoutError(f"{notebooks}: no lecture notebooks (NN_topic.ipynb) to publish in {lang}/ "
                                f"(the {lang} editions are made by `workbook assign`)")
     names = {lang: [p.name for p in sources] for lang, sources in found.items()}
     if len({tuple(n) for n in names.values()}) > 1:
