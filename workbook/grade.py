@@ -85,6 +85,7 @@ class Task:
     options: Options
     hide: tuple[Path, ...] = ()
     helpers: tuple[tuple[str, str], ...] = ()  # (module name, source) of the key's helper modules
+    preload: tuple[str, ...] = ()  # what a warm kernel imports before the submission runs (the releases' imports)
 
 
 @dataclass
@@ -198,6 +199,17 @@ def grader_fingerprint() -> dict[str, Any]:
     return {"version": GRADER_VERSION, "code": digest.hexdigest(), "libraries": versions}
 
 
+def _release_imports(releases: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """Every module the released notebooks import at the top of a code cell (for the warm kernels)."""
+    import nbformat
+
+    from .zygote import imports_of
+
+    sources = [c.source for editions in releases for c in nbformat.reads(editions[0], as_version=4).cells
+               if c.cell_type == "code"]
+    return imports_of(sources)
+
+
 def _submit(pool: Executor, task: Task) -> Future[dict[str, Any]]:
     from .cluster import is_dask
     from .worker import grade_payload, grade_payload_alone
@@ -263,6 +275,7 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
         box = capped_isolation(probe(memory_mb), isolation)
         fingerprint = grader_fingerprint()
+        preload = _release_imports([available[n][2] for n in wanted])
         hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[])
         records: dict[tuple[str, str], dict[str, Any]] = {}
         pending: list[tuple[Submission, dict[str, Any], tuple[str, ...], int, str]] = []
@@ -292,7 +305,7 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
             except InvalidSubmission as err:
                 return record_without_run(sub, key, status="invalid", reason=str(err), digest=digest, seed=seed, lang=lang)
             return Task(Submission.from_bytes(sub.student, sub.notebook, sub.origin, data), key, released, seed,
-                        digest, options, hide, helpers[sub.notebook])
+                        digest, options, hide, helpers[sub.notebook], preload)
 
         cluster = describe_workers(executor, memory_mb) if is_dask(executor) and pending else {}
         workers = slots(executor) if is_dask(executor) else max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
