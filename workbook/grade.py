@@ -199,15 +199,20 @@ def grader_fingerprint() -> dict[str, Any]:
     return {"version": GRADER_VERSION, "code": digest.hexdigest(), "libraries": versions}
 
 
-def _release_imports(releases: list[tuple[str, ...]]) -> tuple[str, ...]:
-    """Every module the released notebooks import at the top of a code cell (for the warm kernels)."""
+def _preload(releases: list[tuple[str, ...]], keys: list[dict[str, Any]], private: set[str]) -> tuple[str, ...]:
+    """What a warm kernel imports before a submission runs: every module the released notebooks import
+    at the top of a code cell, and the library modules the self-checks call (a key's ``reference``
+    and ``checker``, e.g. scikit-learn's metrics: a second of import in the learner's kernel
+    otherwise). Never a key's own helper modules (``private``): those are not in the box."""
     import nbformat
 
     from .zygote import imports_of
 
     sources = [c.source for editions in releases for c in nbformat.reads(editions[0], as_version=4).cells
                if c.cell_type == "code"]
-    return imports_of(sources)
+    called = [spec[field].partition(":")[0] for key in keys for spec in key.get("questions", {}).values()
+              for field in ("reference", "checker") if isinstance(spec.get(field), str)]
+    return tuple(m for m in dict.fromkeys([*imports_of(sources), *called]) if m.split(".")[0] not in private)
 
 
 def _submit(pool: Executor, task: Task) -> Future[dict[str, Any]]:
@@ -275,7 +280,8 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
         box = capped_isolation(probe(memory_mb), isolation)
         fingerprint = grader_fingerprint()
-        preload = _release_imports([available[n][2] for n in wanted])
+        preload = _preload([available[n][2] for n in wanted], [available[n][0] for n in wanted],
+                           {name.split(".")[0] for n in wanted for name, _ in helpers[n]})
         hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[])
         records: dict[tuple[str, str], dict[str, Any]] = {}
         pending: list[tuple[Submission, dict[str, Any], tuple[str, ...], int, str]] = []
