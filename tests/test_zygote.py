@@ -75,6 +75,7 @@ if any(t.name == "wb-beat" for t in threading.enumerate()):
 if [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]:
     seen.append("another process")
 print("SEEN=" + json.dumps(sorted(set(seen))))
+print("MPLCACHE=" + json.dumps(sorted(os.listdir(os.environ["MPLCONFIGDIR"]))))
 '''
 
 
@@ -113,6 +114,10 @@ def test_a_warm_kernel_sees_nothing_an_earlier_submission_planted(tmp_path: Path
             "file wb_process.txt", "thread", "another process"} <= set(planted), planted
     assert _seen(out, "b_next") == []
     assert _seen(out, "c_later") == []
+    # each fresh kernel still starts with the worker's warm font cache (a cold one costs seconds)
+    page = html.unescape((out / "feedback" / "c_later" / f"{NB}.html").read_text(encoding="utf-8"))
+    cache = json.loads(re.findall(r"MPLCACHE=(\[[^\]\n]*\])", page)[-1])
+    assert any(name.startswith("fontlist") for name in cache), cache
 
 
 def test_the_releases_imports_are_what_a_warm_kernel_preloads() -> None:

@@ -133,6 +133,15 @@ def _enter_box(req: dict[str, Any]) -> None:
     stage = "/dev/shm/.wb-kernel"
     os.mkdir(stage)
     _mount(mine, stage, None, MS_BIND | MS_REC)  # the socket folder the grader reaches, kept aside
+    # the zygote's copy of the worker's font cache (building matplotlib's font list costs seconds in
+    # every kernel otherwise), read before /tmp, where it may be, is covered
+    warm = os.path.join(os.path.dirname(kernels), "mpl")
+    fonts = {}
+    if os.path.isdir(warm):
+        for entry in os.scandir(warm):
+            if entry.is_file(follow_symlinks=False):
+                with open(entry.path, "rb") as file:
+                    fonts[entry.name] = file.read()
     _tmpfs("/tmp", req["tmp_mb"], "1777")  # the work folders may be under /tmp: made again below
     if os.path.isdir(kernels):
         _tmpfs(kernels, 1, "0755")  # every other kernel's folder (its connection key) is gone
@@ -140,6 +149,9 @@ def _enter_box(req: dict[str, Any]) -> None:
     _tmpfs(home, req["scratch_mb"], "0755")
     for sub in ("kernel", "work", "ipython", "mpl"):
         os.mkdir(os.path.join(home, sub))
+    for name, data in fonts.items():
+        with open(os.path.join(home, "mpl", name), "wb") as file:
+            file.write(data)
     _mount(stage, mine, None, MS_MOVE)
     os.rmdir(stage)
     uid = req["uid"]
