@@ -83,7 +83,7 @@ def compile_question(spec: dict[str, Any], notebook: str, qid: str, *, file_syno
     rule = Rule.of(spec, file_synonyms)
     salt = salt_for(notebook, qid)
     compiled: dict[str, Any] = {
-        "kind": spec["kind"], "name": spec["name"], "points": spec["points"], "salt": salt,
+        "kind": spec["kind"], "name": spec.get("name", qid), "points": spec["points"], "salt": salt,
         "tolerance": rule.tolerance, "unordered": rule.unordered,
         "title": spec.get("title", ""), "hint": spec.get("hint", ""),
     }

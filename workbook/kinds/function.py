@@ -91,8 +91,6 @@ def verdict(question: dict[str, Any], answer: dict[str, Any], lang: str) -> Outc
         call = call_text(name, case)
         if "error" in out:
             crash = crash or msg("case_raised", lang, n=index + 1, call=call, error=out["error"])
-            if not failure:
-                failure = crash
             continue
         got = show(out["value"], 160) if "value" in out else "..."
         if not failure:
@@ -108,7 +106,5 @@ def verdict(question: dict[str, Any], answer: dict[str, Any], lang: str) -> Outc
         details = [msg("judge_cases", lang, right=right, total=len(cases), hidden_right=hidden_right, hidden=hidden)]
     else:
         details = [msg("cases_right", lang, right=public_right, total=public)]
-    details += [failure] if failure else [msg("hidden_fail", lang)]
-    if crash and crash != failure:
-        details.append(crash)
+    details += [d for d in (failure, crash) if d] or [msg("hidden_fail", lang)]
     return Outcome(right / len(cases), details)
