@@ -63,7 +63,7 @@ def test_learner_key_holds_no_answer_in_the_clear(learner_keys: dict) -> None:
     text = json.dumps(learner_keys, ensure_ascii=False)
     for secret in ("Data collection", "Deployment", "Model development", "0.5065", "hidden", "[1, 1, 0]"):
         assert secret not in text
-    assert "str" in learner_keys["questions"]["stage"]["expect"]["dict"]["TensorRT"]
+    assert "str" in learner_keys["questions"]["stage"]["want"]["dict"]["TensorRT"]
 
 
 def test_correct_answer_passes_with_case_and_space_differences() -> None:

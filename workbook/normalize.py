@@ -101,27 +101,22 @@ def show(value: Any, limit: int = 160) -> str:
     text = repr(value)
     if len(text) <= limit:
         return text
-    if isinstance(value, (list, tuple)):
-        opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
-        parts, used = [], 2
-        for index, item in enumerate(value):
-            piece = show(item, max(24, (limit - used) // 2))
+    if isinstance(value, (list, tuple, dict)):
+        if isinstance(value, dict):
+            opening, closing, items = "{", "}", [(f"{k!r}: ", v) for k, v in value.items()]
+        else:
+            opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+            items = [("", v) for v in value]
+        parts: list[str] = []
+        used = 2
+        for index, (head, item) in enumerate(items):
+            piece = head + show(item, max(24, limit - used - len(head) - 12))
             if used + len(piece) + 2 > limit and parts:
-                parts.append(f"… {len(value) - index} more")
+                parts.append(f"… {len(items) - index} more")
                 break
             parts.append(piece)
             used += len(piece) + 2
         return opening + ", ".join(parts) + closing
-    if isinstance(value, dict):
-        parts, used = [], 2
-        for index, (key, item) in enumerate(value.items()):
-            piece = f"{key!r}: {show(item, max(24, (limit - used) // 2))}"
-            if used + len(piece) + 2 > limit and parts:
-                parts.append(f"… {len(value) - index} more")
-                break
-            parts.append(piece)
-            used += len(piece) + 2
-        return "{" + ", ".join(parts) + "}"
     if isinstance(value, str):
         return repr(value[: max(8, limit - 12)]) + f"… ({len(value)} characters)"
     return text[: limit - 1] + "…"

@@ -35,7 +35,7 @@ def validate(spec: dict[str, Any], where: str) -> None:
 def _case(case: dict[str, Any], rule: Rule, salt: str, public: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"args": case["args"], "kwargs": case.get("kwargs", {})}
     if "expect" in case:
-        out["expect"] = compile_any([case["expect"], *case.get("also", [])], rule, salt)
+        out["want"] = compile_any([case["expect"], *case.get("also", [])], rule, salt)
         if public:
             out["shown"] = case["expect"]
     if not public:
@@ -62,14 +62,14 @@ def calls(spec: dict[str, Any]) -> list[list[Any]]:
 
 def call_text(name: str, case: dict[str, Any]) -> str:
     """The call of a case as the learner would write it, readable, long inputs cut at item boundaries."""
-    parts = [show(a, 120) for a in case["args"]] + [f"{k}={show(v, 80)}" for k, v in case.get("kwargs", {}).items()]
+    parts = [show(a, 320) for a in case["args"]] + [f"{k}={show(v, 200)}" for k, v in case.get("kwargs", {}).items()]
     return f"{name}({', '.join(parts)})"
 
 
 def _expected(question: dict[str, Any], case: dict[str, Any], rule: Rule) -> tuple[dict[str, Any], Any]:
     """The case's expected entry and its plain form to show (None for a hidden case)."""
-    if "expect" in case:
-        return case["expect"], case.get("shown")
+    if "want" in case:
+        return case["want"], case.get("shown")
     want = to_plain(resolve(question["reference"])(*case["args"], **case.get("kwargs", {})))["value"]
     return compile_value(want, rule, question["salt"]), None if case.get("hidden") else want
 

@@ -32,7 +32,7 @@ def compile(spec: dict[str, Any], rule: Rule, salt: str, *, seed: int | None = N
     answer = spec["answer"]
     if seed is not None and spec.get("answer_from_seed"):
         answer = resolve(spec["answer_from_seed"])(seed)
-    return {"expect": compile_value(answer, rule, salt), "partial": bool(spec.get("partial")),
+    return {"want": compile_value(answer, rule, salt), "partial": bool(spec.get("partial")),
             "numbers": "tolerance" in spec or _has_fraction(answer)}
 
 
@@ -52,6 +52,8 @@ def _set_details(expected: list[dict[str, Any]], got: list[Any], rule: Rule, sal
         else:
             unknown.append(item)
     details = [msg("set_found", lang, found=len(expected) - len(free), total=len(expected))]
+    if len(got) != len(expected):
+        details.append(msg("problem_wrong_length", lang, n=len(expected), got=len(got)))
     if unknown:
         details.append(msg("set_unknown", lang, items=", ".join(map(repr, unknown))))
     if repeated:
@@ -70,7 +72,7 @@ def _items(value: Any) -> dict[str, Any] | None:
 
 
 def verdict(question: dict[str, Any], answer: dict[str, Any], lang: str) -> Outcome:
-    entry, got, rule, salt = question["expect"], answer["value"], rule_of(question), question["salt"]
+    entry, got, rule, salt = question["want"], answer["value"], rule_of(question), question["salt"]
     shape = "dict" if "dict" in entry else "list" if "list" in entry else None
     if not question.get("partial") or shape is None:
         problem = compare(entry, got, rule, salt)

@@ -425,8 +425,8 @@ def check_content_hash(outputs: Sequence[Any], lang: str | None = None) -> list[
     if len(outputs) != 6:
         return [t(f"expected 6 outputs, got {len(outputs)}", f"출력이 6개여야 하는데 {len(outputs)}개입니다", lang)]
     problems = []
-    if not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{12,}", h) for h in outputs) or not any(
-            re.search("[a-f]", h) for h in outputs):  # a decimal str(hash(...)) has no letters in six outputs
+    if not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{12,}", h) for h in outputs) or all(
+            re.fullmatch(r"\d{1,20}", h) for h in outputs):  # str(hash(...)): a 64-bit decimal, salted per process
         problems.append(t("return a hex digest of at least 12 hex digits (e.g. hashlib.sha256(...).hexdigest()); "
                           "Python's hash() changes from one process to the next, so it cannot identify a version",
                           "12자리 이상의 16진수 다이제스트(hex digest) 문자열을 반환하세요 (예: hashlib.sha256(...).hexdigest()). "
