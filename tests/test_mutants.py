@@ -127,3 +127,65 @@ def test_feedback_for_the_reported_cases() -> None:
     long_input = check("lm.q1", lm.bigram_no_end)
     assert "['오늘은', '바람이', '차다']" in repr(long_input)  # the inputs are shown whole, not cut in a list
     assert "more cases are used when graded" in repr(check("lm.q2", lm.perplexity_base_two))
+
+
+def _cell_source(mutant: Mutant, name: str) -> str:
+    """Code a learner could type for ``mutant``: a value literal, or the function with the helpers it uses."""
+    import inspect
+
+    if not callable(mutant.value):
+        return f"{name} = {mutant.value!r}\n"
+    module = sys.modules[mutant.value.__module__]
+    needed, order = [mutant.value], []
+    while needed:
+        fn = needed.pop()
+        if fn in order:
+            continue
+        order.insert(0, fn)
+        needed += [g for n in fn.__code__.co_names if inspect.isfunction(g := getattr(module, n, None))
+                   and g.__module__ == module.__name__]
+    imports = "import math\nfrom collections import Counter\nfrom rouge_score import rouge_scorer\n"
+    return imports + "\n".join(inspect.getsource(f) for f in order) + f"\n{name} = {mutant.value.__name__}\n"
+
+
+@pytest.mark.slow
+def test_grade_mutants_in_a_real_kernel(tmp_path: Path) -> None:
+    """Two submissions of Lecture 4 (one right mutant, one wrong mutant per question) graded by
+    `workbook grade` in real kernels: each verdict agrees with the in-process check."""
+    import json
+
+    import nbformat
+
+    from workbook.grade import grade_all
+
+    source = SOURCES["lm"]
+    chosen = {"right": {}, "wrong": {}}
+    for mutant in MUTANTS:
+        if mutant.qid.startswith("lm."):
+            chosen["right" if mutant.right else "wrong"].setdefault(mutant.qid.partition(".")[2], mutant)
+    edition = nbformat.read(ROOT / "exercises" / "en" / "04_lm_training_evaluation.ipynb", as_version=4)
+    for student, picks in chosen.items():
+        nb = nbformat.from_dict(json.loads(json.dumps(edition)))
+        for qid, mutant in picks.items():
+            name = source["questions"][qid]["name"]
+            cell = next(c for c in nb.cells if c.cell_type == "code" and "# YOUR CODE HERE" in c.source
+                        and (f"def {name}(" in c.source or c.source.startswith(f"{name} =") or f"\n{name} = " in c.source
+                             or c.source.startswith(f"{name} = ...")))
+            cell.source = _cell_source(mutant, name)
+        folder = tmp_path / "submissions" / student
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "04_lm_training_evaluation.ipynb")
+    grade_all(submissions=tmp_path / "submissions", out=tmp_path / "out", keys_dir=ROOT / "solutions" / "keys",
+              exercises=ROOT / "exercises", notebooks=["04_lm_training_evaluation"], jobs=1, timeout_cell=30.0,
+              timeout=300.0)
+    records = {r["student"]: r for r in json.loads((tmp_path / "out" / "results.json").read_text())["submissions"]}
+    seen: list[tuple[str, bool, str]] = []
+    for student, picks in chosen.items():
+        assert records[student]["status"] == "graded" and not records[student]["tamper"], records[student]
+        verdicts = {v["qid"]: v for v in records[student]["questions"]}
+        for qid, mutant in picks.items():
+            verdict, mine = verdicts[qid], check(mutant.qid, mutant.value, lang="en")
+            seen.append((mutant.qid, mutant.right, verdict["status"]))
+            assert (verdict["status"] == "passed") is mutant.right, (mutant, verdict)
+            assert (mine.status == "passed") is mutant.right, (mutant, mine)
+    assert len(seen) == 2 * len(source["questions"]), seen  # every question, a right and a wrong answer
