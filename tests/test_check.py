@@ -152,7 +152,8 @@ def test_result_renders_html_text_and_machine_bundle() -> None:
     bundle = result._repr_mimebundle_()
     assert bundle[MIME] == {"qid": "ct.double", "status": "passed", "score": 1.0}
     assert "data-status='passed'" in bundle["text/html"] and "workbook-passed" in bundle["text/html"]
-    assert bundle["text/plain"].startswith("ct.double: Correct")
+    assert bundle["text/plain"].startswith("ct.double: Public cases pass - Passes the 2 public cases")
+    assert check("ct.number", 0.5065)._repr_mimebundle_()["text/plain"].startswith("ct.number: Correct")
 
 
 def test_retired_fields_are_a_key_error(tmp_path: Path) -> None:
@@ -219,3 +220,42 @@ def test_function_feedback_names_the_first_failing_case_and_a_crash() -> None:
     assert "ValueError: boom" in text and "double(2)" in text
     assert "double(0.25) should return 0.5, but returned 1.25" in text
     assert "public cases" in repr(check("ct.double", lambda x: 2 * x))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"tolerance": -1}, "'tolerance' must be a number >= 0"),
+    ({"synonyms": {"a": "b"}}, "'synonyms' must map an answer to a list of strings"),
+    ({"kind": "essay"}, "kind must be one of"),
+    ({"casefold": True}, "retired"),
+])
+def test_bad_key_fields_name_the_file_and_question(tmp_path: Path, change: dict, message: str) -> None:
+    import yaml
+
+    bad = {"notebook": "97_bad", "prefix": "bad", "questions": {"q": {"name": "x", "answer": 1, **change}}}
+    path = tmp_path / "bad.yml"
+    path.write_text(yaml.safe_dump(bad), encoding="utf-8")
+    with pytest.raises(keys.KeyFileError, match=rf"bad.yml: question q: .*{message}"):
+        keys.load_source(path)
+
+
+def test_a_case_may_accept_other_outputs_and_the_grader_agrees() -> None:
+    from workbook import judge
+
+    spec = {"name": "f1", "kind": "function", "points": 2,
+            "cases": [{"args": [1], "expect": 1.0, "also": [0.5]}, {"args": [2], "expect": 0.0}]}
+    strict, lenient, wrong = (lambda x: 0.5 if x == 1 else 0.0), (lambda x: 1.0 if x == 1 else 0.0), (lambda x: 0.25)
+    for func, ok in [(strict, True), (lenient, True), (wrong, False)]:
+        outputs = {"outputs": [{"value": func(1)}, {"value": func(2)}]}
+        verdict = judge.judge_question("q", spec, outputs, seed=0, hidden=[])
+        assert (verdict.status == "passed") is ok
+
+
+def test_every_kind_module_has_the_documented_interface() -> None:
+    from workbook import kinds
+
+    for name in kinds.KINDS:
+        module = kinds.kind_module(name)
+        for function in ("validate", "compile", "calls", "verdict"):
+            assert callable(getattr(module, function)), (name, function)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        kinds.kind_module("essay")

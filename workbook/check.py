@@ -37,6 +37,12 @@ class CheckResult:
     details: list[str] = field(default_factory=list)
     hint: str = ""
     lang: str = "en"
+    public_only: bool = False  # a function answer: only the public cases were run
+
+    @property
+    def verdict(self) -> str:
+        """The verdict as the learner reads it: "Correct", or for a function "Passes the public cases"."""
+        return msg("passed_public" if self.public_only and self.status == "passed" else self.status, self.lang)
 
     @property
     def passed(self) -> bool:
@@ -44,7 +50,7 @@ class CheckResult:
 
     def summary(self) -> str:
         """One line: the question, the verdict and (if any) the first detail."""
-        head = f"{self.qid}: {msg(self.status, self.lang)}"
+        head = f"{self.qid}: {self.verdict}"
         return head + (f" - {self.details[0]}" if self.details else "")
 
     def __repr__(self) -> str:
@@ -69,7 +75,7 @@ class CheckResult:
             f"<div class='workbook-check workbook-{self.status}' data-qid='{html.escape(self.qid)}' "
             f"data-status='{self.status}' role='status' style='border-left:6px solid {colour};"
             f"background:{background};color:#202124;padding:8px 12px;margin:4px 0;border-radius:4px'>"
-            f"<b style='color:{colour}'>{icon} {html.escape(self.qid)} · {msg(self.status, self.lang)}</b>{title}"
+            f"<b style='color:{colour}'>{icon} {html.escape(self.qid)} · {html.escape(self.verdict)}</b>{title}"
             f"{details}{hint}</div>"
         )
 
@@ -105,4 +111,6 @@ def check(qid: str, value: Any = ..., *, lang: str | None = None) -> CheckResult
     if not outcome.attempted:
         return _result(qid, spec, "not_attempted", lang, details=outcome.details)
     status = "passed" if outcome.fraction >= 1 else "failed"
-    return _result(qid, spec, status, lang, outcome.fraction, outcome.details)
+    result = _result(qid, spec, status, lang, outcome.fraction, outcome.details)
+    result.public_only = bool(spec.get("cases")) and spec["kind"] == "function"
+    return result

@@ -11,6 +11,7 @@ _current = {"lang": os.environ.get("WORKBOOK_LANG", "en") if os.environ.get("WOR
 MESSAGES: dict[str, dict[str, str]] = {
     "passed": {"en": "Correct", "ko": "정답입니다"},
     "failed": {"en": "Not quite", "ko": "아직 아닙니다"},
+    "passed_public": {"en": "Public cases pass", "ko": "공개 테스트 통과"},
     "not_attempted": {"en": "Not attempted yet", "ko": "아직 풀지 않았습니다"},
     "error": {"en": "Cannot check", "ko": "확인할 수 없습니다"},
     "fill_in": {"en": "Replace the ... with your answer, then run the cell again.",
@@ -41,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "tolerance": {"en": "Numbers are accepted within ±{tol} of the exact value.",
                   "ko": "숫자는 정확한 값과의 차이가 ±{tol} 이내이면 정답으로 인정합니다."},
     "tolerance_exact": {"en": "Numbers must be exact.", "ko": "숫자는 정확히 같아야 합니다."},
+    "problem_unfilled": {"en": "a ... is still to be filled in", "ko": "아직 채우지 않은 ... 이 있습니다"},
     "problem_no_match": {"en": "the answer does not match", "ko": "답이 일치하지 않습니다"},
     "problem_want_dict": {"en": "give a dict (with keys {keys}), not a {type}",
                           "ko": "{type} 이(가) 아니라 딕셔너리(키: {keys})로 답하세요"},

@@ -216,9 +216,9 @@ a new edition into a new folder and copy your exercise notebooks across).
 
 1. Read a lecture: `notebooks/ko/NN_topic.ipynb` (or `notebooks/en/`).
 2. Do its exercises in `exercises/ko/NN_topic.ipynb` (or `exercises/en/`): replace each `...` with
-   your answer and run the check cell below it. A check says *Correct*, *Not quite* (with a hint
-   and, for a function, the first failing case) or *Not attempted yet*. For a function it runs the
-   public cases only ("passes the N public cases; more cases are used when graded").
+   your answer and run the check cell below it. A check says *Correct* (for a function: *Public
+   cases pass*, since it runs the public cases only; more cases are used when graded), *Not quite*
+   (with a hint and, for a function, the first failing case) or *Not attempted yet*.
 3. Numbers are accepted within the tolerance each hint states; text answers ignore case, spaces,
    hyphens and underscores, and the Korean labels the notebooks show are accepted too.
 
@@ -249,8 +249,8 @@ runs your notebook in a fresh kernel, with more test cases than the public ones.
 
 1. 강의 노트북 `notebooks/ko/NN_topic.ipynb`를 읽습니다.
 2. 연습 노트북 `exercises/ko/NN_topic.ipynb`에서 `...`를 답으로 바꾸고 바로 아래 확인 셀을 실행합니다.
-   결과는 *정답입니다*, *아직 아닙니다*(힌트와, 함수라면 처음 실패한 테스트), *아직 풀지 않았습니다* 중 하나입니다.
-   함수는 공개 테스트만 실행합니다. 채점할 때는 테스트를 더 사용합니다.
+   결과는 *정답입니다*(함수는 공개 테스트만 실행하므로 *공개 테스트 통과*. 채점할 때는 테스트를 더 사용합니다),
+   *아직 아닙니다*(힌트와, 함수라면 처음 실패한 테스트), *아직 풀지 않았습니다* 중 하나입니다.
 3. 숫자는 힌트에 적힌 허용 오차 안이면 정답입니다. 글자 답은 대소문자, 띄어쓰기, 하이픈, 밑줄을 구별하지 않으며,
    노트북에 나온 한국어 이름도 정답으로 인정합니다.
 

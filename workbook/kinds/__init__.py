@@ -108,7 +108,9 @@ def call(func: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> d
         got = func(*copy.deepcopy(args), **copy.deepcopy(kwargs))
     except NotImplementedError:
         return {"missing": "not attempted"}
-    except Exception as err:  # the learner's code failing is a verdict on this case, not a crash
+    except KeyboardInterrupt:
+        raise
+    except BaseException as err:  # SystemExit too: a verdict on this case, as in the grader's export
         return {"error": f"{type(err).__name__}: {str(err)[:200]}"}
     answer = to_plain(got)
     if "unserialisable" in answer:

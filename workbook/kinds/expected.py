@@ -34,7 +34,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..normalize import number_from_text, show, text_form
+from ..normalize import PLACEHOLDER, number_from_text, show, text_form
 
 DEFAULT_TOLERANCE = 5e-5  # numbers agree to about 4 decimals unless the key says otherwise
 
@@ -127,6 +127,8 @@ def _type_name(value: Any) -> str:
 
 def compare(entry: dict[str, Any], got: Any, rule: Rule, salt: str) -> Problem | None:
     """None when the plain value ``got`` matches ``entry``, else the first problem found."""
+    if got == PLACEHOLDER:
+        return Problem("unfilled", {})
     if "any" in entry:
         problems = [compare(e, got, rule, salt) for e in entry["any"]]
         return None if any(p is None for p in problems) else problems[0]
