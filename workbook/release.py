@@ -168,6 +168,8 @@ def _build_wheel(stage: Path, out: Path) -> Path:
 def release(out: Path, repo: Path = Path(".")) -> list[Path]:
     """Write the learner edition into ``out`` (which must not exist or be empty); return its files."""
     out, repo = Path(out), Path(repo).resolve()
+    if not (repo / "solutions" / "keys").is_dir():
+        raise ReleaseError(f"{repo}: no solutions/keys/ here; run `workbook release` in the course repository")
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out}: exists and is not empty; give a new folder")
     if (out.resolve() / "x").is_relative_to(repo) and out.resolve() != repo:
