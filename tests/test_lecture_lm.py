@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from rouge_score import rouge_scorer
 from sklearn.metrics import f1_score
 
-from workbook.lectures import lm
+from workbook.lectures import lm, lm_benchmarks, lm_metrics, lm_neural
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = yaml.safe_load((ROOT / "solutions" / "keys" / "04_lm_training_evaluation.yml").read_text(encoding="utf-8"))
@@ -151,23 +151,23 @@ def test_tokenizer_changes_per_token_perplexity() -> None:
 
 def test_backprop_matches_finite_differences() -> None:
     rng = np.random.default_rng(0)
-    model, _ = lm.train_neural_lm(TOY, context=2, dim=3, epochs=1, lr=1e-3)
+    model, _ = lm_neural.train_neural_lm(TOY, context=2, dim=3, epochs=1, lr=1e-3)
     x = rng.integers(0, len(model.vocab), size=(7, 2))
     y = rng.integers(0, len(model.vocab) - 1, size=7)
-    _, grads = lm.loss_and_grads(model, x, y, weight_decay=0.1)
+    _, grads = lm_neural.loss_and_grads(model, x, y, weight_decay=0.1)
     for param, grad in zip([model.embed, model.weight, model.bias], grads):
         for index in [(0,) * param.ndim, tuple(s - 1 for s in param.shape)]:
             saved = param[index]
             param[index] = saved + 1e-6
-            up = lm.loss_and_grads(model, x, y, 0.1)[0]
+            up = lm_neural.loss_and_grads(model, x, y, 0.1)[0]
             param[index] = saved - 1e-6
-            down = lm.loss_and_grads(model, x, y, 0.1)[0]
+            down = lm_neural.loss_and_grads(model, x, y, 0.1)[0]
             param[index] = saved
             assert grad[index] == pytest.approx((up - down) / 2e-6, abs=1e-6)
 
 
 def test_neural_lm_learns_and_beats_the_bigram_on_held_out_text() -> None:
-    model, history = lm.corpus_neural_lm()
+    model, history = lm_neural.corpus_neural_lm()
     assert len(history["train"]) == len(history["heldout"]) == 60
     assert history["train"][-1] < 0.5 * history["train"][0]
     assert history["heldout"][-1] < lm.best_ngram_heldout(2)[1]
@@ -177,14 +177,14 @@ def test_neural_lm_learns_and_beats_the_bigram_on_held_out_text() -> None:
 
 def test_long_training_without_decay_overfits() -> None:
     train, heldout = lm.corpus_tokens("word")
-    _, history = lm.train_neural_lm(train, heldout, epochs=60, lr=0.05)
+    _, history = lm_neural.train_neural_lm(train, heldout, epochs=60, lr=0.05)
     assert history["heldout"][-1] > min(history["heldout"]) + 0.2
     assert history["train"][-1] < history["train"][len(history["train"]) // 3]
 
 
 def test_training_rejects_bad_settings() -> None:
     with pytest.raises(ValueError, match="positive"):
-        lm.train_neural_lm(TOY, epochs=0)
+        lm_neural.train_neural_lm(TOY, epochs=0)
 
 
 # ---------------------------------------------------------------- sampling
@@ -192,29 +192,29 @@ def test_training_rejects_bad_settings() -> None:
 
 def test_temperature_and_top_k() -> None:
     logits = np.array([2.0, 1.0, 0.5, -1.0])
-    base = lm.next_token_distribution(logits)
+    base = lm_neural.next_token_distribution(logits)
     assert base == pytest.approx(np.exp(logits) / np.exp(logits).sum())
-    assert lm.next_token_distribution(logits, 0.0).tolist() == [1.0, 0.0, 0.0, 0.0]
-    hot = lm.next_token_distribution(logits, 100.0)
+    assert lm_neural.next_token_distribution(logits, 0.0).tolist() == [1.0, 0.0, 0.0, 0.0]
+    hot = lm_neural.next_token_distribution(logits, 100.0)
     assert np.ptp(hot) < 0.02  # near uniform
-    cold = lm.next_token_distribution(logits, 0.5)
+    cold = lm_neural.next_token_distribution(logits, 0.5)
     assert cold[0] > base[0]
-    top2 = lm.next_token_distribution(logits, 1.0, top_k=2)
+    top2 = lm_neural.next_token_distribution(logits, 1.0, top_k=2)
     assert (top2 > 0).sum() == 2 and top2.sum() == pytest.approx(1.0)
 
 
 def test_sampling_is_reproducible_and_greedy_is_deterministic() -> None:
-    model, _ = lm.corpus_neural_lm()
-    a = lm.sample_sentences(model, temperature=1.0, n=3, seed=1)
-    assert a == lm.sample_sentences(model, temperature=1.0, n=3, seed=1)
-    greedy = lm.sample_sentences(model, temperature=0.0, n=3, seed=0, prompt=["the"])
+    model, _ = lm_neural.corpus_neural_lm()
+    a = lm_neural.sample_sentences(model, temperature=1.0, n=3, seed=1)
+    assert a == lm_neural.sample_sentences(model, temperature=1.0, n=3, seed=1)
+    greedy = lm_neural.sample_sentences(model, temperature=0.0, n=3, seed=0, prompt=["the"])
     assert len(set(greedy)) == 1 and greedy[0].startswith("the ")
     vocab = set(model.vocab)
     assert all(word in vocab for sentence in a for word in sentence.split())
 
 
 def test_sampling_report_shows_distribution_and_samples() -> None:
-    html = lm.sampling_report(temperature=0.0, prompt="the student").data
+    html = lm_neural.sampling_report(temperature=0.0, prompt="the student").data
     assert "1.000" in html and "entropy" in html and html.count("<li>") == 5
 
 
@@ -223,7 +223,7 @@ def test_sampling_report_shows_distribution_and_samples() -> None:
 
 def test_generation_scores_agree_with_sacrebleu_and_rouge_score() -> None:
     hyp, ref = "the cat sat on the mat", "the cat is on the mat"
-    scores = lm.generation_scores(hyp, ref)
+    scores = lm_metrics.generation_scores(hyp, ref)
     assert scores["BLEU"] == pytest.approx(sacrebleu.sentence_bleu(hyp, [ref]).score)
     assert scores["chrF"] == pytest.approx(sacrebleu.sentence_chrf(hyp, [ref]).score)
     rouge = rouge_scorer.RougeScorer(["rougeL"]).score(ref, hyp)["rougeL"].fmeasure
@@ -231,41 +231,41 @@ def test_generation_scores_agree_with_sacrebleu_and_rouge_score() -> None:
 
 
 def test_default_rouge_scores_korean_as_zero_but_characters_do_not() -> None:
-    scores = lm.generation_scores("오늘은 햇살이 좋다", "오늘은 햇살이 좋다")
+    scores = lm_metrics.generation_scores("오늘은 햇살이 좋다", "오늘은 햇살이 좋다")
     assert scores["rouge1 (default tokenizer)"] == 0.0
     assert scores["rouge1 (characters)"] == pytest.approx(100.0)
-    assert lm.CharTokenizer().tokenize("햇살 A") == ["햇", "살", "a"]
+    assert lm_metrics.CharTokenizer().tokenize("햇살 A") == ["햇", "살", "a"]
 
 
 def test_metrics_report_lists_every_metric_and_handles_empty_input() -> None:
-    table = lm.metrics_report()
+    table = lm_metrics.metrics_report()
     assert len(table) == 8 and table.iloc[:, 1].between(0, 100).all()
-    assert "Type" in lm.metrics_report("", "x")
+    assert "Type" in lm_metrics.metrics_report("", "x")
 
 
 # ---------------------------------------------------------------- benchmarks and beyond
 
 
 def test_benchmark_facts() -> None:
-    assert len(lm.BENCHMARKS["KLUE"]["tasks"]) == 8
-    assert len(lm.BENCHMARKS["GLUE"]["tasks"]) == 9 and "SQuAD" not in lm.BENCHMARKS["GLUE"]["tasks"]
+    assert len(lm_benchmarks.BENCHMARKS["KLUE"]["tasks"]) == 8
+    assert len(lm_benchmarks.BENCHMARKS["GLUE"]["tasks"]) == 9 and "SQuAD" not in lm_benchmarks.BENCHMARKS["GLUE"]["tasks"]
     for name in ["GLUE", "KLUE", "FLUE", "CLUE", "IndoNLU", "IndicGLUE", "RussianSuperGLUE"]:
-        card = lm.benchmark_card(name).data
-        assert name in card and lm.BENCHMARKS[name]["language"].split()[0] in card
+        card = lm_benchmarks.benchmark_card(name).data
+        assert name in card and lm_benchmarks.BENCHMARKS[name]["language"].split()[0] in card
     with pytest.raises(ValueError, match="unknown benchmark"):
-        lm.benchmark_card("SQuAD")
+        lm_benchmarks.benchmark_card("SQuAD")
 
 
 def test_attachment_scores() -> None:
-    got = lm.attachment_scores([2, 0, 2, 3], ["a", "root", "b", "c"], [2, 0, 1, 3], ["a", "root", "b", "x"])
+    got = lm_benchmarks.attachment_scores([2, 0, 2, 3], ["a", "root", "b", "c"], [2, 0, 1, 3], ["a", "root", "b", "x"])
     assert got == {"UAS": 0.75, "LAS": 0.5}
     with pytest.raises(ValueError, match="equal length"):
-        lm.attachment_scores([1], ["a"], [1, 2], ["a", "b"])
+        lm_benchmarks.attachment_scores([1], ["a"], [1, 2], ["a", "b"])
 
 
 def test_ngram_overlap_flags_copied_sentences() -> None:
     train = [["the", "cat", "sat", "on", "the", "mat"]]
-    assert lm.ngram_overlap([["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "far"], ["hi"]], train, 4) \
+    assert lm_benchmarks.ngram_overlap([["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "ran", "far"], ["hi"]], train, 4) \
         == [1.0, 0.0, 0.0]
 
 
@@ -273,11 +273,11 @@ def test_ngram_overlap_flags_copied_sentences() -> None:
 
 WIDGETS = [
     (lm.chain_rule_report, lm.chain_rule_controls, "k", 1.0),
-    (lm.training_report, lm.training_controls, "lr", 0.05),
+    (lm_neural.training_report, lm_neural.training_controls, "lr", 0.05),
     (lm.smoothing_report, lm.smoothing_controls, "order", 3),
-    (lm.sampling_report, lm.sampling_controls, "temperature", 0.5),
-    (lm.metrics_report, lm.metrics_controls, "hypothesis", "오늘은 날씨가 좋다"),
-    (lm.benchmark_card, lm.benchmark_controls, "name", "CLUE"),
+    (lm_neural.sampling_report, lm_neural.sampling_controls, "temperature", 0.5),
+    (lm_metrics.metrics_report, lm_metrics.metrics_controls, "hypothesis", "오늘은 날씨가 좋다"),
+    (lm_benchmarks.benchmark_card, lm_benchmarks.benchmark_controls, "name", "CLUE"),
 ]
 
 
@@ -319,8 +319,8 @@ def test_training_replay_follows_the_epochs_slider_and_draws_a_prefix(monkeypatc
 
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
     figures = []
-    controls = lm.training_controls()
-    live(lambda **values: figures.append(lm.training_report(**values)) or figures[-1], controls)
+    controls = lm_neural.training_controls()
+    live(lambda **values: figures.append(lm_neural.training_report(**values)) or figures[-1], controls)
     controls["shown"].value = 10  # what one tick of the ▶ button does
     assert len(figures[-1].axes[0].lines[0].get_xdata()) == 10
     controls["epochs"].value = 30
@@ -337,7 +337,7 @@ def test_handout_mode_shows_static_default_output(monkeypatch) -> None:
     shown: list = []
     monkeypatch.setenv("WORKBOOK_HANDOUT", "1")
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))
-    assert live(lm.benchmark_card, lm.benchmark_controls()) is None
+    assert live(lm_benchmarks.benchmark_card, lm_benchmarks.benchmark_controls()) is None
     assert "name = 'KLUE'" in shown[0].data and "KLUE-DP" in shown[1].data
 
 
@@ -422,7 +422,7 @@ def test_key_metric_names_come_from_the_offered_choices() -> None:
     allowed = {"accuracy", "macro_f1", "micro_f1", "pearson_r", "matthews_corr", "uas_las", "exact_match",
                "joint_goal_accuracy"}
     assert set(KEY["questions"]["q6"]["answer"].values()) <= allowed
-    assert KEY["questions"]["q7"]["answer"] not in lm.BENCHMARKS["GLUE"]["tasks"]
+    assert KEY["questions"]["q7"]["answer"] not in lm_benchmarks.BENCHMARKS["GLUE"]["tasks"]
 
 
 # ---------------------------------------------------------------- Korean and English text
@@ -438,7 +438,7 @@ def figure_texts(fig: Figure) -> list[str]:
     return [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.get_legend().get_texts()]
 
 
-@pytest.mark.parametrize("plot", [lm.training_report, lm.smoothing_report], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("plot", [lm_neural.training_report, lm.smoothing_report], ids=lambda f: f.__name__)
 def test_plots_are_korean_in_the_korean_edition_and_english_in_the_english_one(plot) -> None:
     import matplotlib.pyplot as plt
 
@@ -471,11 +471,11 @@ def test_the_plots_follow_the_current_language_when_lang_is_not_given() -> None:
 
 
 def test_sampling_header_says_the_prompt_comes_before_the_next_token() -> None:
-    ko = lm.sampling_report(temperature=0.0, prompt="오늘은", lang="ko").data
+    ko = lm_neural.sampling_report(temperature=0.0, prompt="오늘은", lang="ko").data
     assert "<code>오늘은</code> 다음에 올 토큰" in ko
     assert "다음 토큰:" not in ko  # the old label read as if the prompt were the next token
     assert "샘플링한 문장" in ko and "비트" in ko
-    assert "Next token after <code>오늘은</code>" in lm.sampling_report(temperature=0.0, prompt="오늘은", lang="en").data
+    assert "Next token after <code>오늘은</code>" in lm_neural.sampling_report(temperature=0.0, prompt="오늘은", lang="en").data
 
 
 def test_vocabulary_table_names_the_unseen_share_plainly() -> None:
@@ -490,27 +490,27 @@ def test_tables_and_cards_in_korean() -> None:
     table = lm.tokenizer_table(lang="ko")
     assert [c for c in table.columns if c != "V"] == ["토큰 단위", "평가 토큰 수", "토큰당 퍼플렉서티", "문자당 비트 수"]
     assert list(table.iloc[:, 0]) == ["단어", "문자"]
-    metrics = lm.metrics_report(lang="ko")
+    metrics = lm_metrics.metrics_report(lang="ko")
     assert list(metrics.columns) == ["지표", "점수 (0-100)"] and "rouge1 (문자 단위)" in list(metrics.iloc[:, 0])
-    assert "rouge1 (characters)" in list(lm.metrics_report(lang="en").iloc[:, 0])
-    assert "생성문과 참조문" in lm.metrics_report("", "x", lang="ko")
-    card = lm.benchmark_card("KLUE", lang="ko").data
+    assert "rouge1 (characters)" in list(lm_metrics.metrics_report(lang="en").iloc[:, 0])
+    assert "생성문과 참조문" in lm_metrics.metrics_report("", "x", lang="ko")
+    card = lm_benchmarks.benchmark_card("KLUE", lang="ko").data
     assert "언어: 한국어, 과제 8개" in card and "KLUE-RE (관계 추출)" in card
-    english = lm.benchmark_card("KLUE", lang="en").data
+    english = lm_benchmarks.benchmark_card("KLUE", lang="en").data
     assert "language: Korean, 8 tasks" in english and not hangul(english)
-    assert "인도의 11개 언어" in lm.benchmark_card("IndicGLUE", lang="ko").data
+    assert "인도의 11개 언어" in lm_benchmarks.benchmark_card("IndicGLUE", lang="ko").data
 
 
 def test_every_benchmark_language_and_described_task_has_its_korean() -> None:
-    for info in lm.BENCHMARKS.values():
-        assert hangul(lm.benchmark_text(info["language"], "ko")), info["language"]
+    for info in lm_benchmarks.BENCHMARKS.values():
+        assert hangul(lm_benchmarks.benchmark_text(info["language"], "ko")), info["language"]
         for task in info["tasks"]:
             described = "(" in task or any(w.replace("-", "").isalpha() and w.islower() and len(w) > 3
                                            for w in task.split())  # prose, not an acronym like CMRC 2018
             if described:
-                assert hangul(lm.benchmark_text(task, "ko")), task
+                assert hangul(lm_benchmarks.benchmark_text(task, "ko")), task
             else:
-                assert lm.benchmark_text(task, "ko") == task
+                assert lm_benchmarks.benchmark_text(task, "ko") == task
 
 
 def test_chain_rule_report_in_korean() -> None:
@@ -520,8 +520,8 @@ def test_chain_rule_report_in_korean() -> None:
     assert "문장을 입력하세요" in lm.chain_rule_report("  ", lang="ko").data
 
 
-@pytest.mark.parametrize("controls", [lm.chain_rule_controls, lm.training_controls, lm.sampling_controls,
-                                      lm.metrics_controls, lm.benchmark_controls], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("controls", [lm.chain_rule_controls, lm_neural.training_controls, lm_neural.sampling_controls,
+                                      lm_metrics.metrics_controls, lm_benchmarks.benchmark_controls], ids=lambda f: f.__name__)
 def test_control_labels_follow_lang(controls) -> None:
     ko = [c.description for c in controls(lang="ko").values()]
     en = [c.description for c in controls(lang="en").values()]
