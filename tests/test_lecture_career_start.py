@@ -64,7 +64,10 @@ def test_track_widget_controls_and_view() -> None:
     controls = cs.track_controls()
     assert list(controls) == [item["key"] for item in cs.checklist()]
     values = {key: c.value for key, c in controls.items()}
-    assert cs.track_view(lang="en", **values).startswith("Neither yet")
+    assert cs.track_view(lang="en", **values) == (
+        "researcher 0/2, engineer 0/2, both tracks 0/2\n" + cs.READINGS["not_yet"][0])
+    controls["patience"].value = True  # one tick changes what the widget shows, before the reading does
+    assert cs.track_view(lang="en", **{key: c.value for key, c in controls.items()}).startswith("researcher 1/2,")
     for key in ("fundamentals", "patience", "whole_process", "grunt_work"):
         controls[key].value = True
     shown = cs.track_view(lang="ko", **{key: c.value for key, c in controls.items()})

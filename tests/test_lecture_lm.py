@@ -488,7 +488,8 @@ def test_vocabulary_table_names_the_unseen_share_plainly() -> None:
 
 def test_tables_and_cards_in_korean() -> None:
     table = lm.tokenizer_table(lang="ko")
-    assert [c for c in table.columns if c != "V"] == ["토큰 단위", "평가 토큰 수", "토큰당 퍼플렉서티", "문자당 비트 수"]
+    assert [c for c in table.columns if c != "V"] == ["토큰 단위", "평가 토큰 수", "토큰당 퍼플렉서티", "문자당 비트 수",
+                                                      "<unk> 토큰 수", "문자당 비트 수 (<unk> 철자까지)"]
     assert list(table.iloc[:, 0]) == ["단어", "문자"]
     metrics = lm_metrics.metrics_report(lang="ko")
     assert list(metrics.columns) == ["지표", "점수 (0-100)"] and "rouge1 (문자 단위)" in list(metrics.iloc[:, 0])

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..i18n import get_lang, t
-from ..widgets import figure_html, handout_mode
+from ..widgets import figure_html, full_text_table, handout_mode
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -135,14 +135,6 @@ def roles_table(lang: str | None = None) -> Any:
                          "work product": [r["product"] for r in roles], "common tools": [r["tools"] for r in roles]})
 
 
-def full_text_table(frame: Any) -> Any:
-    """A DataFrame shown with every cell in full, wrapped, left-aligned, without the index: a Styler,
-    because a DataFrame's own display cuts cells longer than ``display.max_colwidth`` (50) with "..."."""
-    return (frame.style.hide(axis="index")
-            .set_properties(**{"text-align": "left", "white-space": "normal", "vertical-align": "top"})
-            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
-
-
 def roles_view(lang: str | None = None) -> Any:
     """:func:`roles_table` for the notebook: every cell in full (Exercise 4 needs the text)."""
     return full_text_table(roles_table(lang))
@@ -253,7 +245,7 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
         return None
     low, high = SCORE_RANGE
     sliders = {s["key"]: w.IntSlider(value=start[s["key"]], min=low, max=high, description=label(s),
-                                     style={"description_width": "14em"}, layout=w.Layout(width="28em"))
+                                     style={"description_width": "14em"}, layout=w.Layout(width="32em"))
                for s in talk_data()["skills"]}
     chart, suggestion = w.HTML(), w.HTML()  # values, not Output widgets: capturing output can hang a headless run
     save = w.Button(description=t("Save my profile", "내 프로필 저장"), icon="save", layout=w.Layout(width="auto"))

@@ -12,7 +12,8 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..i18n import get_lang, t
-from .career import TRACKS, full_text_table, label, talk_data
+from ..widgets import full_text_table
+from .career import TRACKS, label, talk_data
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -71,11 +72,24 @@ def track_controls() -> dict[str, ipywidgets.Checkbox]:
             for item in checklist()}
 
 
+def track_tally(answers: Mapping[str, bool]) -> dict[str, tuple[int, int]]:
+    """Per group of the checklist (each track's own questions, then the shared ones): (yes, questions)."""
+    groups: dict[str, list[bool]] = {track: [] for track in TRACKS} | {"shared": []}
+    for item in checklist():
+        group = "shared" if set(item["tracks"]) == set(TRACKS) else item["tracks"][0]
+        groups[group].append(bool(answers[item["key"]]))
+    return {group: (sum(yes), len(yes)) for group, yes in groups.items()}
+
+
 def track_view(lang: str | None = None, **answers: bool) -> str:
-    """For ``live``: the checklist's reading of the ticked boxes, as one line of text."""
+    """For ``live``: the ticks per group, then the checklist's reading of them."""
     reading = track_reading(answers)
+    tally = track_tally(answers)
+    names = {"researcher": t("researcher", "연구자", lang), "engineer": t("engineer", "엔지니어", lang),
+             "shared": t("both tracks", "두 길 공통", lang)}
+    counts = ", ".join(f"{names[group]} {yes}/{total}" for group, (yes, total) in tally.items())
     en, ko = READINGS[reading]
-    return t(en, ko, lang)
+    return f"{counts}\n{t(en, ko, lang)}"
 
 
 def checklist_table(lang: str | None = None) -> Any:

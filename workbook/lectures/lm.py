@@ -151,22 +151,40 @@ def corpus_tokens(unit: str = "word", lang: str | None = None) -> tuple[list[lis
     return [tokenize(s.text, unit) for s in train], [tokenize(s.text, unit) for s in heldout]
 
 
+def type_token_ratio(tokens: Sequence[str], size: int | None = None) -> float:
+    """Word types per 100 tokens over the first ``size`` tokens (all when None). The ratio falls as a
+    text grows — frequent words repeat, new ones come ever more rarely — so compare texts only at the
+    same size."""
+    tokens = list(tokens)[:size] if size is not None else list(tokens)
+    if not tokens:
+        raise ValueError("type_token_ratio needs at least one token")
+    if size is not None and len(tokens) < size:
+        raise ValueError(f"only {len(tokens)} tokens, fewer than size={size}")
+    return 100 * len(set(tokens)) / len(tokens)
+
+
 def vocabulary_stats(lang: str | None = None) -> Any:
-    """Per language of the shipped corpus: word tokens, word types, and the share of held-out words never
-    seen in training (Korean's particles and endings make many more word forms). Column names in ``lang``."""
+    """Per language of the shipped corpus: word tokens, word types, types per 100 tokens (over all
+    training tokens, then over the first N tokens of each, N the smaller language's count, so the two
+    are compared at equal size), and the share of held-out words never seen in training (Korean's
+    particles and endings make many more word forms). Column names in ``lang``."""
     import pandas as pd
 
+    streams = {corpus_lang: [w for s in corpus_tokens("word", corpus_lang)[0] for w in s] for corpus_lang in LANGS}
+    equal = min(map(len, streams.values()))
     rows = []
     for corpus_lang in LANGS:
         train, heldout = corpus_tokens("word", corpus_lang)
         seen = {w for s in train for w in s}
         held = [w for s in heldout for w in s]
         rows.append({t("language", "언어", lang): corpus_lang,
-                     t("training tokens", "학습 토큰 수", lang): sum(map(len, train)),
+                     t("training tokens", "학습 토큰 수", lang): len(streams[corpus_lang]),
                      t("word types", "단어 유형 수", lang): len(seen),
-                     t("types per 100 tokens", "100토큰당 유형 수", lang): 100 * len(seen) / sum(map(len, train)),
+                     t("types per 100 tokens", "100토큰당 유형 수", lang): type_token_ratio(streams[corpus_lang]),
                      t("share of held-out words unseen in training", "평가 문장의 미등록어 비율", lang):
-                         sum(w not in seen for w in held) / len(held)})
+                         sum(w not in seen for w in held) / len(held),
+                     t(f"types per 100 tokens, first {equal} tokens", f"처음 {equal}토큰의 100토큰당 유형 수", lang):
+                         type_token_ratio(streams[corpus_lang], equal)})
     return pd.DataFrame(rows)
 
 
@@ -265,22 +283,42 @@ def smoothing_report(k: float = 0.1, order: int = 2, lang: str | None = None) ->
     return fig
 
 
+def spelling_bits(word: str, chars: NGramLM, k: float = 0.1) -> float:
+    """Bits to spell ``word`` out with the character bigram model ``chars``: its characters one by one
+    after a word boundary (``▁``), then the boundary that ends it."""
+    if chars.order != 2:
+        raise ValueError("spelling_bits needs a character bigram model")
+    symbols = [SPACE, *word, SPACE]
+    return -sum(math.log2(chars.prob(b, (a,), k)) for a, b in zip(symbols, symbols[1:]))
+
+
 def tokenizer_table(k: float = 0.1, lang: str | None = None) -> Any:
     """Bigram perplexity of the held-out corpus with word and character tokens: per token it differs
-    wildly, per character (bits per character) the two become comparable."""
+    wildly; per character (bits per character) the two become comparable — once the word model pays
+    for its ``<unk>`` tokens. A word model scores every unseen word as the single token ``<unk>``, the
+    probability of *some* unknown word, not of this one: its bits per character are too low. The last
+    column adds the bits to spell each unknown word with the character model (open vocabulary)."""
     import pandas as pd
 
+    char_train, _ = corpus_tokens("char")
+    speller = train_ngram(char_train, 2)
     rows = []
     for unit in UNITS:
         train, heldout = corpus_tokens(unit)
         model = train_ngram(train, 2)
         nats = model.cross_entropy(heldout, k) * sum(len(s) + 1 for s in heldout)  # + 1: each </s>
         chars = sum(len(" ".join(s) if unit == "word" else "".join(s)) + 1 for s in heldout)
+        unknown = [w for s in heldout for w in s if w not in model.vocab]
+        spelled = sum(spelling_bits(w, speller, k) for w in unknown) if unit == "word" else 0.0
+        bpc = nats / chars / math.log(2)
         rows.append({t("tokens", "토큰 단위", lang): t(unit, {"word": "단어", "char": "문자"}[unit], lang),
                      "V": model.size,
                      t("held-out tokens", "평가 토큰 수", lang): sum(len(s) + 1 for s in heldout),
                      t("perplexity per token", "토큰당 퍼플렉서티", lang): model.perplexity(heldout, k),
-                     t("bits per character", "문자당 비트 수", lang): nats / chars / math.log(2)})
+                     t("bits per character", "문자당 비트 수", lang): bpc,
+                     t("<unk> tokens", "<unk> 토큰 수", lang): len(unknown),
+                     t("bits per character, <unk> spelled out", "문자당 비트 수 (<unk> 철자까지)", lang):
+                         bpc + spelled / chars})
     return pd.DataFrame(rows)
 
 

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..i18n import t
+from ..widgets import full_text_table
 
 
 BENCHMARKS: dict[str, dict[str, Any]] = {
@@ -102,3 +103,79 @@ def benchmark_controls(lang: str | None = None) -> dict[str, Any]:
     import ipywidgets as w
 
     return {"name": w.Dropdown(options=list(BENCHMARKS), value="KLUE", description=t("benchmark", "벤치마크", lang))}
+
+
+# --- the leaderboard race (beyond the talk's notes; each number from the paper named) -----------------
+
+GLUE_RACE: tuple[dict[str, Any], ...] = (
+    {"model": "OpenAI GPT", "date": "2018-06", "glue": 72.8,
+     "source": "Devlin et al. 2019 (BERT), §4.1: its official GLUE leaderboard score"},
+    {"model": "BERT-large", "date": "2018-10", "glue": 80.5,
+     "source": "Devlin et al. 2019 (BERT), §4.1"},
+    {"model": "GLUE human baseline", "date": "2019-05", "glue": 87.1,
+     "source": "Nangia & Bowman 2019 (paper date), as listed on the GLUE leaderboard"},
+    {"model": "RoBERTa", "date": "2019-07", "glue": 88.5,
+     "source": "Liu et al. 2019 (RoBERTa), §5.1"},
+    {"model": "T5-11B", "date": "2019-10", "glue": 90.3,
+     "source": "Raffel et al. 2020 (T5), Table 14"},
+)
+
+
+def glue_race_table(lang: str | None = None) -> Any:
+    """The GLUE race in five rows: model, date, GLUE score, where the number comes from."""
+    import pandas as pd
+
+    return full_text_table(pd.DataFrame({t("model", "모델", lang): [r["model"] for r in GLUE_RACE],
+                         t("date", "시기", lang): [r["date"] for r in GLUE_RACE],
+                         t("GLUE score", "GLUE 점수", lang): [r["glue"] for r in GLUE_RACE],
+                         t("source", "출처", lang): [r["source"] for r in GLUE_RACE]}))
+
+
+# --- NER: entity-level F1 as KLUE scores it --------------------------------------------------------
+
+
+def _check_tags(gold: Sequence[str], pred: Sequence[str]) -> None:
+    if len(gold) != len(pred) or not gold:
+        raise ValueError(f"gold and pred need the same, non-zero length (got {len(gold)} and {len(pred)})")
+    bad = [tag for tag in [*gold, *pred] if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2)]
+    if bad:
+        raise ValueError(f"tags must be O, B-<type> or I-<type>; found {bad[0]!r}")
+
+
+def entity_f1(gold: Sequence[str], pred: Sequence[str], strict: bool = True) -> float:
+    """Entity-level macro-F1 with seqeval. ``strict=True`` is KLUE-NER's official scorer (KLUE-baseline's
+    ``klue_ner_entity_macro_f1``: ``mode="strict", scheme=IOB2``): an entity must start with ``B-``;
+    ``strict=False`` is seqeval's default, conlleval-like mode, which also accepts an entity that starts
+    with ``I-``."""
+    import warnings
+
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    _check_tags(gold, pred)
+    options = {"mode": "strict", "scheme": IOB2} if strict else {}
+    with warnings.catch_warnings():  # a type seen only on one side gets F1 0, as intended; no warning needed
+        warnings.simplefilter("ignore")
+        return float(f1_score([list(gold)], [list(pred)], average="macro", **options))
+
+
+def char_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    """Character-level macro-F1 over entity types (scikit-learn): each character's type, prefixes dropped."""
+    from sklearn.metrics import f1_score
+
+    _check_tags(gold, pred)
+    kinds = [[tag.partition("-")[2] or "O" for tag in tags] for tags in (gold, pred)]
+    labels = sorted(set(kinds[0] + kinds[1]) - {"O"})
+    return float(f1_score(kinds[0], kinds[1], labels=labels, average="macro", zero_division=0)) if labels else 0.0
+
+
+def ner_scores(gold: Sequence[str], pred: Sequence[str], lang: str | None = None) -> Any:
+    """One prediction scored three ways: characters, lenient entities, strict IOB2 entities (KLUE)."""
+    import pandas as pd
+
+    return pd.DataFrame({t("scorer", "채점 방식", lang): [
+        t("character-level macro-F1", "문자 단위 매크로 F1", lang),
+        t("entity-level macro-F1, lenient (seqeval default)", "개체 단위 매크로 F1, 느슨하게 (seqeval 기본값)", lang),
+        t("entity-level macro-F1, strict IOB2 (KLUE's official)", "개체 단위 매크로 F1, 엄격한 IOB2 (KLUE 공식)", lang)],
+        "F1": [round(char_f1(gold, pred), 4), round(entity_f1(gold, pred, strict=False), 4),
+               round(entity_f1(gold, pred, strict=True), 4)]})

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..i18n import t
+from ..i18n import get_lang, t
 from .lm import BOS, EOS, UNK, best_ngram_heldout, corpus_tokens, tokenize
 
 
@@ -177,6 +177,14 @@ def next_token_distribution(logits: np.ndarray, temperature: float = 1.0, top_k:
     return probs / probs.sum()
 
 
+def entropy_bits(probs: np.ndarray) -> float:
+    """Shannon entropy of a distribution in bits; never negative (a one-hot distribution gives 0.0, not
+    the −0.0 that −Σ p·log p computes, which would show as "−0.00 bits")."""
+    probs = np.asarray(probs, dtype=float)
+    positive = probs[probs > 0]
+    return max(0.0, float(-(positive * np.log2(positive)).sum()))
+
+
 def sample_sentences(model: NeuralLM, *, temperature: float = 1.0, top_k: int = 0, n: int = 5,
                      seed: int = 0, max_len: int = 15, prompt: Sequence[str] = ()) -> list[str]:
     """``n`` sentences sampled token by token until ``</s>`` (or ``max_len`` tokens)."""
@@ -203,7 +211,7 @@ def sampling_report(temperature: float = 1.0, top_k: int = 0, prompt: str = "", 
     history = tokenize(prompt)
     probs = next_token_distribution(model.next_logits(history), temperature, top_k)
     top = np.argsort(probs)[::-1][:8]
-    entropy = float(-(probs[probs > 0] * np.log2(probs[probs > 0])).sum())
+    entropy = entropy_bits(probs)
     bars = "".join(
         f"<tr><td>{html.escape(model.vocab[i])}</td><td>{probs[i]:.3f}</td>"
         f"<td><div style='background:#4c72b0;height:10px;width:{int(200 * probs[i])}px'></div></td></tr>"
@@ -225,6 +233,12 @@ def sampling_report(temperature: float = 1.0, top_k: int = 0, prompt: str = "", 
 # --- widget controls -------------------------------------------------------------------------------
 
 
+PLAY_TOOLTIP = {
+    "en": "▶ replay the run epoch by epoch · ❚❚ pause · ■ stop and go back to epoch 1 · ↻ loop the replay",
+    "ko": "▶ 에폭별로 학습 과정 다시 보기 · ❚❚ 일시 정지 · ■ 멈추고 1에폭으로 · ↻ 반복 재생",
+}
+
+
 def training_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`training_report`; the ▶ button replays the loss curve epoch by epoch (the
     model is trained once, cached, so each frame only redraws)."""
@@ -238,7 +252,10 @@ def training_controls(lang: str | None = None) -> dict[str, Any]:
                                description=t("learn. rate", "학습률", lang)),
         "weight_decay": w.FloatLogSlider(value=1e-4, base=10, min=-4, max=-1, step=0.25,
                                          description=t("wt. decay", "가중치 감쇠", lang)),
-        "shown": w.Play(value=60, min=1, max=60, step=2, interval=60, description=t("replay", "다시 보기", lang)),
+        # The Play buttons are bare icons and Play shows no description; its tooltip (on hover over any
+        # button) says what each does. The widget sets it as the title only while description is empty.
+        "shown": w.Play(value=60, min=1, max=60, step=2, interval=60, description="",
+                        tooltip=PLAY_TOOLTIP["ko" if (lang or get_lang()) == "ko" else "en"]),
     }
 
     def follow_epochs(change: dict[str, Any]) -> None:
@@ -254,8 +271,65 @@ def sampling_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`sampling_report`."""
     import ipywidgets as w
 
+    # description_width "initial": the default label width cut "temperature" to "temperat…"
     return {"temperature": w.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1,
-                                         description=t("temperature", "온도", lang)),
+                                         description=t("temperature", "온도", lang), style={"description_width": "initial"}),
             "top_k": w.IntSlider(value=0, min=0, max=20, description="top-k"),
             "prompt": w.Text(value="", description=t("prompt", "프롬프트", lang), continuous_update=False),
             "seed": w.IntSlider(value=0, min=0, max=9, description="seed")}
+
+
+# --- perplexity of a long text with a model of bounded context (sliding windows) ----------------------
+
+
+def token_stream(sentences: Sequence[Sequence[str]]) -> tuple[list[str], list[int]]:
+    """The sentences as one stream of tokens, each sentence closed by ``</s>``, and for each position the
+    index where its sentence starts (the model never looks back past ``<s>``)."""
+    stream: list[str] = []
+    starts: list[int] = []
+    for tokens in sentences:
+        start = len(stream)
+        stream.extend([*tokens, EOS])
+        starts.extend([start] * (len(tokens) + 1))
+    return stream, starts
+
+
+def windowed_nll(model: NeuralLM, sentences: Sequence[Sequence[str]], window: int, stride: int) -> tuple[float, int]:
+    """Mean negative log-likelihood (nats) of the stream of ``sentences`` evaluated as a model with a
+    maximum input of ``window`` tokens is (the Hugging Face recipe): windows of ``window`` tokens start
+    every ``stride`` tokens; each window scores only the tokens no earlier window scored, each seeing
+    only the tokens inside its window (and of its own sentence). Returns (mean NLL, tokens scored).
+    ``stride == window`` is chunking: a token at the start of a chunk loses its context."""
+    if window < 1 or not 1 <= stride <= window:
+        raise ValueError(f"need window >= 1 and 1 <= stride <= window, got window={window}, stride={stride}")
+    stream, starts = token_stream(sentences)
+    contexts, targets, scored = [], [], 0
+    for begin in range(0, len(stream), stride):
+        end = min(begin + window, len(stream))
+        for i in range(max(begin, scored), end):  # only the tokens not scored yet
+            history = stream[max(begin, starts[i]):i]
+            padded = [BOS] * model.context + history
+            contexts.append(model.ids(padded[len(padded) - model.context:]))
+            targets.append(model.index.get(stream[i], model.index[UNK]))
+        scored = max(scored, end)
+        if end == len(stream):
+            break
+    return mean_nll(model, np.array(contexts), np.array(targets)), len(targets)
+
+
+def sliding_window_table(windows: Sequence[int] = (2, 3, 6), lang: str | None = None) -> Any:
+    """Held-out perplexity of the course's neural LM (the lecture's default, context 2) computed with
+    chunks (stride = window) and with a sliding window (stride 1), for each window size."""
+    import pandas as pd
+
+    model, _ = corpus_neural_lm()
+    heldout = corpus_tokens("word")[1]
+    rows = []
+    for window in windows:
+        chunked, n = windowed_nll(model, heldout, window, window)
+        sliding, _ = windowed_nll(model, heldout, window, 1)
+        rows.append({t("window (tokens)", "창 크기 (토큰)", lang): window,
+                     t("tokens scored", "채점한 토큰 수", lang): n,
+                     t("perplexity, chunks (stride = window)", "퍼플렉서티, 덩어리로 (보폭 = 창 크기)", lang): math.exp(chunked),
+                     t("perplexity, sliding (stride 1)", "퍼플렉서티, 밀어 가며 (보폭 1)", lang): math.exp(sliding)})
+    return pd.DataFrame(rows)
