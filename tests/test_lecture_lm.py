@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -238,7 +239,7 @@ def test_default_rouge_scores_korean_as_zero_but_characters_do_not() -> None:
 
 
 def test_metrics_report_lists_every_metric_and_handles_empty_input() -> None:
-    table = lm_metrics.metrics_report()
+    table = lm_metrics.metrics_report().data
     assert len(table) == 8 and table.iloc[:, 1].between(0, 100).all()
     assert "Type" in lm_metrics.metrics_report("", "x")
 
@@ -491,9 +492,9 @@ def test_tables_and_cards_in_korean() -> None:
     assert [c for c in table.columns if c != "V"] == ["토큰 단위", "평가 토큰 수", "토큰당 퍼플렉서티", "문자당 비트 수",
                                                       "<unk> 토큰 수", "문자당 비트 수 (<unk> 철자까지)"]
     assert list(table.iloc[:, 0]) == ["단어", "문자"]
-    metrics = lm_metrics.metrics_report(lang="ko")
+    metrics = lm_metrics.metrics_report(lang="ko").data
     assert list(metrics.columns) == ["지표", "점수 (0-100)"] and "rouge1 (문자 단위)" in list(metrics.iloc[:, 0])
-    assert "rouge1 (characters)" in list(lm_metrics.metrics_report(lang="en").iloc[:, 0])
+    assert "rouge1 (characters)" in list(lm_metrics.metrics_report(lang="en").data.iloc[:, 0])
     assert "생성문과 참조문" in lm_metrics.metrics_report("", "x", lang="ko")
     card = lm_benchmarks.benchmark_card("KLUE", lang="ko").data
     assert "언어: 한국어, 과제 8개" in card and "KLUE-RE (관계 추출)" in card
@@ -527,3 +528,203 @@ def test_control_labels_follow_lang(controls) -> None:
     ko = [c.description for c in controls(lang="ko").values()]
     en = [c.description for c in controls(lang="en").values()]
     assert any(hangul(d) for d in ko) and not any(hangul(d) for d in en)
+
+
+# ---------------------------------------------------------------- Korean BLEU: the tokenizer and the signature
+
+KO_PAIR = ("학생이 책을 읽었다", "학생은 책을 읽었다")
+
+
+def test_the_three_bleu_tokenizers_are_installed_and_offline() -> None:
+    assert lm_metrics.available_tokenizers() == ["13a", "char", "ko-mecab"]  # sacrebleu[ko] is a dependency
+    assert not lm_metrics.tokenizer_available("no-such-tokenizer")
+    with pytest.raises(ValueError, match="tokenize must be one of"):
+        lm_metrics.sentence_bleu("a", "a", "spm")
+
+
+def test_same_pair_three_scores_and_the_signature_says_which() -> None:
+    table = lm_metrics.bleu_by_tokenizer(*KO_PAIR).set_index("tokenize")
+    assert table.loc["ko-mecab", "hypothesis as compared"] == "학생 이 책 을 읽 었 다"  # morphemes: the stem matches
+    assert table.loc["13a", "hypothesis as compared"] == "학생이 책을 읽었다"  # eojeol: nothing shared with 학생은
+    assert table.loc["13a", "BLEU"] < table.loc["char", "BLEU"] < table.loc["ko-mecab", "BLEU"]
+    for name in ("13a", "char", "ko-mecab"):
+        assert f"tok:{name}" in table.loc[name, "signature"]
+    assert table.loc["13a", "BLEU"] == pytest.approx(sacrebleu.sentence_bleu(*KO_PAIR[:1], [KO_PAIR[1]]).score, abs=0.005)
+
+
+def test_metrics_widget_scores_bleu_with_the_chosen_tokenizer_and_shows_its_signature() -> None:
+    controls = lm_metrics.metrics_controls()
+    assert list(controls["tokenize"].options) == lm_metrics.available_tokenizers()
+    char = lm_metrics.metrics_report(*KO_PAIR, tokenize="char")
+    bleu_row = char.data.iloc[0]
+    assert "tok:char" in bleu_row.iloc[0] and bleu_row.iloc[1] == pytest.approx(
+        lm_metrics.sentence_bleu(*KO_PAIR, "char")[0], abs=0.005)
+    shown = char.to_html()
+    assert "tok:char|smooth:exp|version" in shown and "..." not in shown  # the signature in full
+    assert lm_metrics.generation_scores(*KO_PAIR, tokenize="ko-mecab")["BLEU"] != \
+        lm_metrics.generation_scores(*KO_PAIR)["BLEU"]
+
+
+# ---------------------------------------------------------------- significance
+
+
+REFS = [s.text for s in lm.load_corpus()[:120]]
+
+
+def test_simulated_systems() -> None:
+    assert lm_metrics.simulate_system(REFS, 0.0) == REFS
+    changed = lm_metrics.simulate_system(REFS, 1.0, seed=3)
+    assert all(c != r for c, r in zip(changed, REFS) if len(r.split()) > 1)
+    assert lm_metrics.simulate_system(REFS, 0.3, seed=1) == lm_metrics.simulate_system(REFS, 0.3, seed=1)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lm_metrics.simulate_system(REFS, 1.5)
+
+
+def test_bootstrap_difference_is_the_corpus_bleu_difference_with_an_interval_around_it() -> None:
+    a, b = lm_metrics.simulate_system(REFS, 0.3, seed=1), lm_metrics.simulate_system(REFS, 0.1, seed=2)
+    boot = lm_metrics.bleu_difference_bootstrap(REFS, a, b, n_samples=300)
+    direct = sacrebleu.corpus_bleu(b, [REFS]).score - sacrebleu.corpus_bleu(a, [REFS]).score
+    assert boot["difference"] == pytest.approx(direct, abs=1e-9)
+    assert boot["low"] < boot["difference"] < boot["high"] and len(boot["samples"]) == 300
+    assert boot["low"] > 0  # a clear gap: the interval excludes 0 ...
+    assert lm_metrics.sacrebleu_paired_bootstrap(REFS, a, b, n_samples=300)["p_value"] < 0.05  # ... and sacrebleu agrees
+    swapped = lm_metrics.bleu_difference_bootstrap(REFS, b, a, n_samples=300)
+    assert swapped["difference"] == pytest.approx(-boot["difference"]) and swapped["high"] == pytest.approx(-boot["low"])
+
+
+def test_bootstrap_of_equal_systems_and_of_close_ones() -> None:
+    a = lm_metrics.simulate_system(REFS, 0.3, seed=1)
+    same = lm_metrics.bleu_difference_bootstrap(REFS, a, a, n_samples=100)
+    assert same["difference"] == 0 and same["low"] == same["high"] == 0
+    close = lm_metrics.simulate_system(REFS, 0.3, seed=2)
+    boot = lm_metrics.bleu_difference_bootstrap(REFS, a, close, n_samples=300)
+    assert boot["low"] < 0 < boot["high"]  # no evidence of a difference
+    assert lm_metrics.sacrebleu_paired_bootstrap(REFS, a, close, n_samples=300)["p_value"] > 0.05
+    with pytest.raises(ValueError, match="same, non-zero number"):
+        lm_metrics.bleu_difference_bootstrap(REFS, a[:-1], a)
+
+
+def test_significance_widget() -> None:
+    controls = lm_metrics.significance_controls()
+    assert set(controls) == set(inspect.signature(lm_metrics.significance_report).parameters) - {"lang"}
+    fig = lm_metrics.significance_report(error_b=0.0, sentences=40)
+    assert isinstance(fig, Figure) and "95% CI" in fig.axes[0].get_title() and "excludes 0" in fig.axes[0].get_title()
+    assert "신뢰구간" in lm_metrics.significance_report(sentences=40, lang="ko").axes[0].get_title()
+
+
+# ---------------------------------------------------------------- entity F1 as KLUE scores it
+
+GOLD = ["B-PS", "I-PS", "I-PS", "O", "B-LC", "I-LC", "O", "O", "O", "O", "O", "O"]
+I_START = ["B-PS", "I-PS", "O", "O", "I-LC", "I-LC", "O", "O", "O", "O", "O", "O"]
+
+
+def test_strict_iob2_refuses_an_entity_that_starts_with_i() -> None:
+    assert lm_benchmarks.entity_f1(GOLD, I_START, strict=False) == 0.5  # LC accepted, PS span wrong
+    assert lm_benchmarks.entity_f1(GOLD, I_START, strict=True) == 0.0  # KLUE's scorer: LC does not start with B-
+    assert lm_benchmarks.entity_f1(GOLD, GOLD) == lm_benchmarks.entity_f1(GOLD, GOLD, strict=False) == 1.0
+    assert lm_benchmarks.char_f1(GOLD, I_START) == pytest.approx(
+        f1_score(["PS", "PS", "PS", "O", "LC", "LC"] + ["O"] * 6, ["PS", "PS", "O", "O", "LC", "LC"] + ["O"] * 6,
+                 labels=["LC", "PS"], average="macro"))
+    table = lm_benchmarks.ner_scores(GOLD, I_START, lang="ko")
+    assert list(table["F1"]) == [0.9, 0.5, 0.0] and "KLUE 공식" in table.iloc[2, 0]
+
+
+@pytest.mark.parametrize("gold, pred, words", [
+    (GOLD, GOLD[:-1], "same, non-zero length"),
+    ([], [], "same, non-zero length"),
+    (GOLD, ["X-PS"] + GOLD[1:], "found 'X-PS'"),
+    (GOLD, ["B-"] + GOLD[1:], "found 'B-'"),
+])
+def test_bad_tag_sequences_are_refused(gold: list, pred: list, words: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(words)):
+        lm_benchmarks.entity_f1(gold, pred)
+
+
+def test_the_exercise_entity_f1_is_seqevals_lenient_mode() -> None:
+    """Exercise 6's entity_f1 (an entity may start at I-) is what seqeval computes by default."""
+    for case in cases("q8"):
+        gold, pred = case["args"]
+        if any(tag != "O" for tag in [*gold, *pred]):
+            assert lm_benchmarks.entity_f1(gold, pred, strict=False) == pytest.approx(case["expect"], abs=1e-9), case
+
+
+def test_glue_race_rows_carry_their_source() -> None:
+    rows = lm_benchmarks.GLUE_RACE
+    assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+    assert all(r["source"] and 60 < r["glue"] < 100 for r in rows)
+    human = next(r["glue"] for r in rows if "human" in r["model"])
+    bert = next(r["glue"] for r in rows if r["model"] == "BERT-large")
+    assert bert < human < max(r["glue"] for r in rows)
+    assert "Devlin" in lm_benchmarks.glue_race_table().to_html()
+
+
+# ---------------------------------------------------------------- perplexity: open vocabulary, equal sizes, windows
+
+
+def test_type_token_ratio_falls_with_size_so_compare_at_equal_size() -> None:
+    stream = [w for s in lm.corpus_tokens("word", "en")[0] for w in s]
+    assert lm.type_token_ratio(stream, 100) > lm.type_token_ratio(stream, 500) > lm.type_token_ratio(stream)
+    with pytest.raises(ValueError, match="fewer than size"):
+        lm.type_token_ratio(stream, len(stream) + 1)
+    table = lm.vocabulary_stats().set_index("language")
+    equal = table.columns[-1]
+    n = int(equal.split("first ")[1].split(" ")[0])
+    assert n == min(table["training tokens"])
+    assert table.loc["ko", equal] == pytest.approx(table.loc["ko", "types per 100 tokens"])  # ko is the smaller
+    assert table.loc["en", equal] > table.loc["en", "types per 100 tokens"]  # counted over its larger text, English looked poorer in word forms
+
+
+def test_spelling_bits() -> None:
+    chars = lm.train_ngram(lm.corpus_tokens("char")[0], 2)
+    assert 0 < lm.spelling_bits("좋다", chars) < lm.spelling_bits("좋다좋다좋다", chars)
+    assert lm.spelling_bits("좋다", chars) == pytest.approx(
+        -sum(math.log2(chars.prob(b, (a,), 0.1)) for a, b in zip(["▁", "좋", "다"], ["좋", "다", "▁"])))
+    with pytest.raises(ValueError, match="bigram"):
+        lm.spelling_bits("a", lm.train_ngram([["a"]], 3))
+
+
+def test_open_vocabulary_bits_per_character_charge_every_unk() -> None:
+    table = lm.tokenizer_table(0.1)
+    word, char = table.iloc[0], table.iloc[1]
+    model = lm.train_ngram(lm.corpus_tokens("word")[0], 2)
+    unknown = [w for s in lm.corpus_tokens("word")[1] for w in s if w not in model.vocab]
+    assert word["<unk> tokens"] == len(unknown) > 0
+    assert word["bits per character, <unk> spelled out"] > word["bits per character"]
+    assert char["bits per character, <unk> spelled out"] == char["bits per character"]
+
+
+def test_sliding_window_reaches_the_full_context_value() -> None:
+    model, _ = lm_neural.corpus_neural_lm()
+    heldout = lm.corpus_tokens("word")[1]
+    x, y = lm_neural._windows(heldout, model.index, model.context)
+    full = lm_neural.mean_nll(model, x, y)
+    sliding, n = lm_neural.windowed_nll(model, heldout, model.context + 1, 1)
+    assert sliding == pytest.approx(full, rel=1e-9) and n == len(y)
+    short, _ = lm_neural.windowed_nll(model, heldout, model.context, 1)  # one token of context short
+    chunks, m = lm_neural.windowed_nll(model, heldout, model.context + 1, model.context + 1)
+    assert full < short and full < chunks and m == n
+    stream, starts = lm_neural.token_stream([["a", "b"], ["c"]])
+    assert stream == ["a", "b", "</s>", "c", "</s>"] and starts == [0, 0, 0, 3, 3]
+    for window, stride in ((0, 1), (3, 0), (3, 4)):
+        with pytest.raises(ValueError, match="stride"):
+            lm_neural.windowed_nll(model, heldout, window, stride)
+    table = lm_neural.sliding_window_table()
+    assert (table.iloc[:, 2] >= table.iloc[:, 3]).all()
+
+
+# ---------------------------------------------------------------- UI fixes of the lecture's controls
+
+
+def test_entropy_is_never_negative_zero() -> None:
+    assert f"{lm_neural.entropy_bits(np.array([0.0, 1.0, 0.0])):.2f}" == "0.00"
+    assert lm_neural.entropy_bits(np.full(4, 0.25)) == pytest.approx(2.0)
+    greedy = lm_neural.sampling_report(temperature=0.0, prompt="오늘은", lang="en").data
+    assert "entropy = 0.00 bits" in greedy and "-0.00" not in greedy and "−0.00" not in greedy
+
+
+def test_play_buttons_have_a_tooltip_and_labels_are_not_cut() -> None:
+    play = lm_neural.training_controls("en")["shown"]
+    assert play.description == "" and "replay" in play.tooltip and "pause" in play.tooltip  # shown only without a description
+    assert "다시 보기" in lm_neural.training_controls("ko")["shown"].tooltip
+    temperature = lm_neural.sampling_controls("en")["temperature"]
+    assert temperature.description == "temperature" and temperature.style.description_width == "initial"

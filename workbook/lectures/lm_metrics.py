@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..i18n import t
+from ..widgets import full_text_table
 
 BLEU_TOKENIZERS = ("13a", "char", "ko-mecab")  # sacrebleu's names
 SIGNIFICANCE_SAMPLES = 1000
@@ -103,8 +104,9 @@ def metric_label(name: str, lang: str | None = None) -> str:
 
 def metrics_report(hypothesis: str = "오늘은 햇살이 참 좋다", reference: str = "오늘은 햇살이 좋다",
                    tokenize: str = "13a", lang: str | None = None) -> Any:
-    """Widget: generation metrics for one hypothesis/reference pair, as a table; the BLEU row carries
-    sacrebleu's signature, which names the tokenizer."""
+    """Widget: generation metrics for one hypothesis/reference pair, as a table shown in full (a pandas
+    Styler; ``.data`` is the DataFrame); the BLEU row carries sacrebleu's signature, which names the
+    tokenizer."""
     import pandas as pd
 
     if not hypothesis.split() or not reference.split():
@@ -112,8 +114,8 @@ def metrics_report(hypothesis: str = "오늘은 햇살이 참 좋다", reference
     scores = generation_scores(hypothesis, reference, tokenize)
     signature = sentence_bleu(hypothesis, reference, tokenize)[1]
     names = [f"BLEU ({signature})" if name == "BLEU" else metric_label(name, lang) for name in scores]
-    return pd.DataFrame({t("metric", "지표", lang): names,
-                         t("score (0-100)", "점수 (0-100)", lang): [round(v, 2) for v in scores.values()]})
+    return full_text_table(pd.DataFrame({t("metric", "지표", lang): names,  # in full: the signature is long
+                                         t("score (0-100)", "점수 (0-100)", lang): [round(v, 2) for v in scores.values()]}))
 
 
 def metrics_controls(lang: str | None = None) -> dict[str, Any]:
