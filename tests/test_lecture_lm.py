@@ -622,6 +622,8 @@ def test_strict_iob2_refuses_an_entity_that_starts_with_i() -> None:
     assert lm_benchmarks.entity_f1(GOLD, I_START, strict=False) == 0.5  # LC accepted, PS span wrong
     assert lm_benchmarks.entity_f1(GOLD, I_START, strict=True) == 0.0  # KLUE's scorer: LC does not start with B-
     assert lm_benchmarks.entity_f1(GOLD, GOLD) == lm_benchmarks.entity_f1(GOLD, GOLD, strict=False) == 1.0
+    assert lm_benchmarks.entity_f1(["O"] * 3, ["O"] * 3) == 0.0  # not seqeval's nan
+    assert lm_benchmarks.entity_f1(["O", "I-PS"], ["O", "I-PS"]) == 0.0  # strict: no entity at all
     assert lm_benchmarks.char_f1(GOLD, I_START) == pytest.approx(
         f1_score(["PS", "PS", "PS", "O", "LC", "LC"] + ["O"] * 6, ["PS", "PS", "O", "O", "LC", "LC"] + ["O"] * 6,
                  labels=["LC", "PS"], average="macro"))
@@ -728,3 +730,51 @@ def test_play_buttons_have_a_tooltip_and_labels_are_not_cut() -> None:
     assert "다시 보기" in lm_neural.training_controls("ko")["shown"].tooltip
     temperature = lm_neural.sampling_controls("en")["temperature"]
     assert temperature.description == "temperature" and temperature.style.description_width == "initial"
+
+
+# ---------------------------------------------------------------- exercise 7 (lm.q9): strict IOB2
+
+
+def _solution(name: str):
+    import nbformat
+
+    solution = nbformat.read(ROOT / "solutions" / "04_lm_training_evaluation.ipynb", as_version=4)
+    namespace: dict = {}
+    exec(next(c.source for c in solution.cells if c.source.startswith(f"def {name}(")), namespace)
+    return namespace[name]
+
+
+def _strict_by_runs(gold: list[str], pred: list[str]) -> float:
+    """A differently written strict scorer: runs of (type) grown tag by tag, F1 from counts."""
+    def entities(tags: list[str]) -> list[tuple[str, int, int]]:
+        out: list[list] = []
+        for i, tag in enumerate(tags):
+            if tag.startswith("B-"):
+                out.append([tag[2:], i, i + 1])
+            elif tag.startswith("I-") and out and out[-1][2] == i and out[-1][0] == tag[2:]:
+                out[-1][2] = i + 1
+        return [tuple(e) for e in out]
+    g, p = entities(gold), entities(pred)
+    kinds = sorted({e[0] for e in g + p})
+    f1s = [2 * len(set(x for x in g if x[0] == k) & set(x for x in p if x[0] == k))
+           / (sum(x[0] == k for x in g) + sum(x[0] == k for x in p)) for k in kinds]
+    return sum(f1s) / len(f1s) if f1s else 0.0
+
+
+def test_solution_strict_f1_is_seqevals_on_random_tag_sequences() -> None:
+    strict = _solution("entity_f1_strict")
+    rng = np.random.default_rng(0)
+    tags = ["O", "B-PS", "I-PS", "B-LC", "I-LC"]
+    for _ in range(1500):
+        n = int(rng.integers(1, 9))
+        gold, pred = list(rng.choice(tags, n)), list(rng.choice(tags, n))
+        want = lm_benchmarks.entity_f1(gold, pred)
+        assert strict(gold, pred) == pytest.approx(want, abs=1e-12) == _strict_by_runs(gold, pred), (gold, pred)
+
+
+def test_q9_check_fails_the_lenient_scorer_and_passes_another_strict_one() -> None:
+    from workbook.check import check
+
+    assert check("lm.q9", _solution("entity_f1"), lang="en").status == "failed"  # exercise 6's lenient scorer
+    assert check("lm.q9", _strict_by_runs, lang="en").status == "passed"
+    assert check("lm.q9", _solution("entity_f1_strict"), lang="en").status == "passed"

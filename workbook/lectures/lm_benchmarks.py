@@ -4,6 +4,7 @@ a contamination signal; the lecture's benchmark widget."""
 from __future__ import annotations
 
 import html
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -146,7 +147,7 @@ def entity_f1(gold: Sequence[str], pred: Sequence[str], strict: bool = True) -> 
     """Entity-level macro-F1 with seqeval. ``strict=True`` is KLUE-NER's official scorer (KLUE-baseline's
     ``klue_ner_entity_macro_f1``: ``mode="strict", scheme=IOB2``): an entity must start with ``B-``;
     ``strict=False`` is seqeval's default, conlleval-like mode, which also accepts an entity that starts
-    with ``I-``."""
+    with ``I-``. 0.0 when neither side has an entity."""
     import warnings
 
     from seqeval.metrics import f1_score
@@ -156,7 +157,8 @@ def entity_f1(gold: Sequence[str], pred: Sequence[str], strict: bool = True) -> 
     options = {"mode": "strict", "scheme": IOB2} if strict else {}
     with warnings.catch_warnings():  # a type seen only on one side gets F1 0, as intended; no warning needed
         warnings.simplefilter("ignore")
-        return float(f1_score([list(gold)], [list(pred)], average="macro", **options))
+        score = float(f1_score([list(gold)], [list(pred)], average="macro", **options))
+    return 0.0 if math.isnan(score) else score  # no entity on either side: seqeval's macro mean of nothing
 
 
 def char_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
