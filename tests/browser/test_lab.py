@@ -94,10 +94,12 @@ LECTURES: dict[str, Lecture] = {
                   Control("h / week", "slider", ko="주당 시간"),
                   Control("Export Markdown", "button", shows=r"my_learning_plan\.md", ko="Markdown 내보내기"))),
     "04_lm_training_evaluation": Lecture(
-        sliders=8, dropdowns=1,
+        sliders=10, dropdowns=2,
         controls=(Control("n", "slider"),
                   Control("temperature", "slider", ko="온도"),
                   Control("hypothesis", "text", text="오늘은 햇살이 좋다", ko="생성문"),
+                  Control("BLEU tokenizer", "dropdown", shows=r"tok:(char|ko-mecab)", ko="BLEU 토크나이저"),
+                  Control("B's error rate", "slider", ko="B의 오류율"),  # a figure: the new <img> differs
                   Control("benchmark", "dropdown", ko="벤치마크"))),
 }
 LANDED = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
