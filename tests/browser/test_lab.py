@@ -182,6 +182,15 @@ def narrow_sliders(page: Any) -> list[str]:
         [PANEL, MIN_TRACK_PX])
 
 
+def cut_labels(page: Any) -> list[str]:
+    """The text of each shown widget label or button whose text does not fit (the browser cuts it with
+    "…", e.g. "temperat…" or "Export Markdo…")."""
+    return page.evaluate(
+        """(panel) => [...document.querySelectorAll(panel + ' .widget-label, ' + panel + ' .jupyter-widgets.jupyter-button')]
+             .filter(el => el.offsetParent !== null && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+             .map(el => el.textContent.trim()).filter(text => text)""", PANEL)
+
+
 def control_box(notebook: Any, label: str, kind: str) -> tuple[Any, Any]:
     """The control labelled ``label`` (its first view) and the whole widget box holding it."""
     exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
@@ -282,6 +291,7 @@ def test_lecture_in_jupyterlab(lecture: str, edition_lab: tuple[Any, Any], scree
         assert count >= getattr(expect, kind), f"{lecture}: {count} {kind} rendered, expected ≥ {getattr(expect, kind)}"
     assert notebook.locator(WIDGET_OUTPUT).count() >= 1, f"{lecture}: no widget output rendered"
     assert narrow_sliders(page) == [], f"{lecture}: slider tracks of {MIN_TRACK_PX} px or less"
+    assert cut_labels(page) == [], f"{lecture}: labels cut short"
 
     controls = expect.controls or tuple(
         Control(label, "slider") for label in
@@ -311,7 +321,8 @@ def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nfrom workbook.widgets import live"),
                 nbformat.v4.new_code_cell("live(lambda x: x * 2, {'x': w.IntSlider(value=1, description='x')})"),
-                nbformat.v4.new_code_cell("w.IntSlider(description='Publishing papers', style={'description_width': '16em'})"),
+                nbformat.v4.new_code_cell("w.VBox([w.IntSlider(description='Publishing papers', style={'description_width': '16em'}),"
+                                          " w.FloatSlider(description='temperature'), w.Button(description='Export Markdown', icon='download')])"),
                 nbformat.v4.new_code_cell("1 / 0")]
     (jupyter_lab.root / "scratch").mkdir(exist_ok=True)
     nbformat.write(nb, jupyter_lab.root / "scratch" / "faults.ipynb")
@@ -320,6 +331,7 @@ def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab
     assert error_texts(lab_page)
     assert twice_shown(lab_page) == [1]
     assert [s.split(":")[0] for s in narrow_sliders(lab_page)] == ["Publishing papers"]
+    assert cut_labels(lab_page) == ["temperature", "Export Markdown"]
 
 
 def _first_short_answer(solutions: Path) -> tuple[str, str]:
