@@ -177,8 +177,9 @@ def test_full_text_table_shows_long_cells_in_full() -> None:
     from workbook.widgets import full_text_table, to_html
 
     long = "a job function longer than pandas' fifty-character display limit, shown whole"
-    frame = pd.DataFrame({"role": ["x"], "job": [long]})
+    frame = pd.DataFrame({"role": ["<b>x</b>"], "<unk> job": [long]})
     assert "..." in frame._repr_html_()  # what a DataFrame shows by itself
     shown = to_html(full_text_table(frame))  # what live() renders
     assert long.replace("'", "&#39;") in shown
     assert "..." not in shown and "white-space: normal" in shown
+    assert "<b>x</b>" not in shown and "&lt;b&gt;x&lt;/b&gt;" in shown and "&lt;unk&gt; job" in shown  # escaped
