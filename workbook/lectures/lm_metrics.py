@@ -201,7 +201,7 @@ def _test_set() -> tuple[str, ...]:
     return tuple(s.text for s in load_corpus())
 
 
-def significance_report(error_b: float = 0.25, sentences: int = 100, lang: str | None = None) -> Any:
+def significance_report(error_b: float = 0.1, sentences: int = 100, lang: str | None = None) -> Any:
     """Widget: two simulated systems on the first ``sentences`` corpus sentences — A with error rate
     0.3, B with ``error_b`` — the bootstrap distribution of BLEU(B) − BLEU(A) with its 95 % interval,
     and sacrebleu's paired-bootstrap p-value. Plot text in ``lang``."""
@@ -220,9 +220,9 @@ def significance_report(error_b: float = 0.25, sentences: int = 100, lang: str |
     verdict = (t("the interval excludes 0", "구간에 0이 없음", lang) if excludes
                else t("the interval includes 0: no evidence of a difference", "구간에 0이 있음: 차이의 근거 없음", lang))
     ax.set_title(t(f"BLEU B − A = {boot['difference']:.2f}, 95% CI [{boot['low']:.2f}, {boot['high']:.2f}] "
-                   f"({len(references)} sentences): {verdict}; sacrebleu p = {paired['p_value']:.3f}",
+                   f"({len(references)} sentences)\n{verdict}; sacrebleu paired bootstrap p = {paired['p_value']:.3f}",
                    f"BLEU B − A = {boot['difference']:.2f}, 95% 신뢰구간 [{boot['low']:.2f}, {boot['high']:.2f}] "
-                   f"(문장 {len(references)}개): {verdict}; sacrebleu p = {paired['p_value']:.3f}", lang), fontsize=8)
+                   f"(문장 {len(references)}개)\n{verdict}; sacrebleu 짝지은 부트스트랩 p = {paired['p_value']:.3f}", lang), fontsize=9)
     ax.set_xlabel(t("BLEU(B) − BLEU(A) in each bootstrap resample", "부트스트랩 재표본마다의 BLEU(B) − BLEU(A)", lang))
     ax.set_ylabel(t("resamples", "재표본 수", lang))
     fig.tight_layout()
@@ -233,7 +233,7 @@ def significance_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`significance_report`."""
     import ipywidgets as w
 
-    return {"error_b": w.FloatSlider(value=0.25, min=0.0, max=0.6, step=0.05,
+    return {"error_b": w.FloatSlider(value=0.1, min=0.0, max=0.6, step=0.05,
                                      description=t("B's error rate", "B의 오류율", lang), style={"description_width": "initial"}),
             "sentences": w.IntSlider(value=100, min=20, max=len(_test_set()), step=20,
                                      description=t("test sentences", "평가 문장 수", lang), style={"description_width": "initial"})}
