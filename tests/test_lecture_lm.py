@@ -778,3 +778,10 @@ def test_q9_check_fails_the_lenient_scorer_and_passes_another_strict_one() -> No
     assert check("lm.q9", _solution("entity_f1"), lang="en").status == "failed"  # exercise 6's lenient scorer
     assert check("lm.q9", _strict_by_runs, lang="en").status == "passed"
     assert check("lm.q9", _solution("entity_f1_strict"), lang="en").status == "passed"
+
+
+def test_the_neural_lm_is_trained_once_however_the_widgets_ask_for_it() -> None:
+    first = lm_neural.corpus_neural_lm()
+    assert lm_neural.corpus_neural_lm(2, 16, 60, 0.02, 1e-4) is first  # as training_report asks
+    assert lm_neural.corpus_neural_lm(context=2, lr=0.02) is first
+    assert lm_neural.corpus_neural_lm(dim=8) is not first

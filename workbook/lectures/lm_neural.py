@@ -120,10 +120,16 @@ def _train(train: Sequence[Sequence[str]], heldout: Sequence[Sequence[str]], con
     return model, history
 
 
-@functools.lru_cache(maxsize=8)
 def corpus_neural_lm(context: int = 2, dim: int = 16, epochs: int = 60, lr: float = 0.02,
                      weight_decay: float = 1e-4, seed: int = 0) -> tuple[NeuralLM, dict[str, list[float]]]:
-    """The neural LM trained on the shipped corpus (cached: widgets re-use it)."""
+    """The neural LM trained on the shipped corpus (cached: widgets re-use it, however they pass the
+    settings — ``lru_cache`` alone keys ``f()`` and ``f(2, 16, ...)`` apart and would train twice)."""
+    return _corpus_neural_lm(context, dim, epochs, float(lr), float(weight_decay), seed)
+
+
+@functools.lru_cache(maxsize=8)
+def _corpus_neural_lm(context: int, dim: int, epochs: int, lr: float, weight_decay: float,
+                      seed: int) -> tuple[NeuralLM, dict[str, list[float]]]:
     train, heldout = corpus_tokens("word")
     return train_neural_lm(train, heldout, context=context, dim=dim, epochs=epochs, lr=lr,
                            weight_decay=weight_decay, seed=seed)
