@@ -127,6 +127,9 @@ def test_feedback_for_the_reported_cases() -> None:
     long_input = check("lm.q1", lm.bigram_no_end)
     assert "['오늘은', '바람이', '차다']" in repr(long_input)  # the inputs are shown whole, not cut in a list
     assert "more cases are used when graded" in repr(check("lm.q2", lm.perplexity_base_two))
+    nan = check("lm.q9", lm.entity_seqeval_nan)  # a float NaN is not "a string"
+    assert nan.status == "failed" and "not a finite number" in repr(nan) and "is a string" not in repr(nan)
+    assert "is a string" in repr(check("lm.q9", lambda gold, pred: "one"))
 
 
 def _cell_source(mutant: Mutant, name: str) -> str:

@@ -14,6 +14,25 @@ BOXES_KO = ["설정", "데이터 수집", "데이터 검증", "특징 추출", "
 ROLES = {"P1": "ML product manager", "P2": "DevOps engineer", "P3": "Data engineer", "P4": "ML engineer", "P5": "ML researcher",
          "P6": "Data scientist"}
 LAYERS = {"T1": "Frontend", "T2": "Backend", "T3": "Machine Learning", "T4": "Database", "T5": "Ops"}
+PLAN = [
+    {"project": "Receipt OCR web demo", "covers": ["R1", "R2", "R3", "R7"], "hours": 70, "evidence": "demo"},
+    {"project": "Blog post for non-ML readers", "covers": ["R4"], "hours": 10, "evidence": "write-up"},
+    {"project": "A document-AI competition", "covers": ["R1", "R6"], "hours": 30, "evidence": "repository"},
+]
+OTHER_PLAN = (
+    {"evidence": "demo", "hours": 100.0, "project": "명함 인식 웹 데모", "covers": ("R3", "R2", "R1", "R4", "R5")},
+    {"evidence": "write-up", "hours": 20, "project": "논문 재현 후기", "covers": ("R5",)},
+)
+MODELLING_ONLY_PLAN = [
+    {"project": "Kaggle competition", "covers": ["R1", "R6"], "hours": 40, "evidence": "repository"},
+    {"project": "Paper reproduction", "covers": ["R1", "R5"], "hours": 40, "evidence": "write-up"},
+]
+SPLIT_PLAN = [
+    {"project": "OCR model", "covers": ["R1"], "hours": 30, "evidence": "repository"},
+    {"project": "Receipt data pipeline", "covers": ["R2"], "hours": 30, "evidence": "repository"},
+    {"project": "OCR API", "covers": ["R3"], "hours": 30, "evidence": "repository"},
+    {"project": "Blog post", "covers": ["R4"], "hours": 10, "evidence": "write-up"},
+]
 
 
 def suggest_internship_first(p):
@@ -105,4 +124,17 @@ MUTANTS = [
     wrong("career.q6", "the endpoint called machine learning", {**LAYERS, "T2": "Machine Learning"}),
     right("career.q6", "Korean layer names", {"T1": "프론트엔드", "T2": "백엔드", "T3": "머신러닝", "T4": "데이터베이스", "T5": "운영"}),
     right("career.q6", "'front-end', 'ML', 'DB', 'DevOps'", {"T1": "front-end", "T2": "back end", "T3": "ML", "T4": "DB", "T5": "DevOps"}),
+    wrong("career.q9", "modelling only: a competition and a paper reproduction", MODELLING_ONLY_PLAN),
+    wrong("career.q9", "over the 120 h budget", [{**p, "hours": p["hours"] + 5} for p in PLAN]),
+    wrong("career.q9", "no showcase: the demo split into small repositories", SPLIT_PLAN),
+    right("career.q9", "the plan as written in the solution", PLAN),
+    right("career.q9", "two projects, tuples, floats, Korean names", OTHER_PLAN),
+    wrong("career.q10", "the sample line unchanged", "Built a state-of-the-art Transformer model for Korean sentiment analysis using PyTorch."),
+    wrong("career.q10", "a number and a link, but only the model", "Fine-tuned KoBERT to macro-F1 0.91: https://github.com/me/ko-bert"),
+    wrong("career.q10", "everything, but on three lines",
+          "Collected 20,000 reviews\nserved a Flask API demo with F1 0.91\nhttps://github.com/me/reviews"),
+    right("career.q10", "English, with data, a metric and a link",
+          "Collected and cleaned 20,000 Korean reviews, fine-tuned KoBERT (macro-F1 0.91), served as a Flask API demo: "
+          "https://github.com/me/review-sentiment"),
+    right("career.q10", "Korean", "리뷰 2만 건을 크롤링·전처리하고 KoBERT를 미세조정해 정확도 91% 달성, Docker로 배포한 데모: github.com/me/ko-sentiment"),
 ]

@@ -195,6 +195,30 @@ def entity_lenient(gold, pred):
     return _macro(gold, pred)
 
 
+def entity_strict_micro(gold, pred):
+    g, p = _spans(gold, True), _spans(pred, True)
+    return 2 * len(g & p) / (len(g) + len(p)) if g or p else 0.0
+
+
+def entity_strict_empty_is_perfect(gold, pred):
+    return _macro(gold, pred, strict=True) if _spans(gold, True) | _spans(pred, True) else 1.0
+
+
+def entity_seqeval_library(gold, pred):
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    score = f1_score([gold], [pred], average="macro", mode="strict", scheme=IOB2, zero_division=0)
+    return 0.0 if math.isnan(score) else score  # seqeval's mean over no entity type
+
+
+def entity_seqeval_nan(gold, pred):
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOB2
+
+    return f1_score([gold], [pred], average="macro", mode="strict", scheme=IOB2, zero_division=0)
+
+
 MUTANTS = [
     wrong("lm.q1", "V counts <s>", bigram_v_with_start),
     wrong("lm.q1", "no </s> padding", bigram_no_end),
@@ -235,4 +259,10 @@ MUTANTS = [
     wrong("lm.q8", "no entities scored 1.0", entity_empty_is_perfect),
     right("lm.q8", "KLUE's official strict IOB2 (seqeval mode strict)", entity_seqeval_strict),
     right("lm.q8", "the lenient rule of the question", entity_lenient),
+    wrong("lm.q9", "exercise 6's lenient scorer (an I-X may start an entity)", entity_lenient),
+    wrong("lm.q9", "strict spans, micro F1", entity_strict_micro),
+    wrong("lm.q9", "no entities scored 1.0", entity_strict_empty_is_perfect),
+    right("lm.q9", "strict spans by hand", entity_seqeval_strict),
+    right("lm.q9", "seqeval itself, mode strict, IOB2", entity_seqeval_library),
+    wrong("lm.q9", "seqeval's NaN left when there is no entity", entity_seqeval_nan),
 ]

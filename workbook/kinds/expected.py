@@ -36,6 +36,7 @@ from typing import Any
 
 from ..normalize import PLACEHOLDER, number_from_text, show, text_form
 
+NOT_FINITE = ("nan", "inf", "infinity")  # :func:`workbook.normalize.canonical` spells these as strings
 DEFAULT_TOLERANCE = 5e-5  # numbers agree to about 4 decimals unless the key says otherwise
 
 
@@ -167,6 +168,8 @@ def compare(entry: dict[str, Any], got: Any, rule: Rule, salt: str) -> Problem |
                 return problem
         return None
     if "num" in entry:
+        if isinstance(got, str) and got.lstrip("+-").lower() in NOT_FINITE:  # what a NaN or infinity is exported as
+            return Problem("not_finite", {"got": got})
         if isinstance(got, str):
             number = number_from_text(got)
             if number is None:
