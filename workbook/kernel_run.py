@@ -41,7 +41,7 @@ from typing import Any
 
 from .export import GRADER_TAG
 from .kernel_export import MIME
-from .sandbox import KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, kernel_env, wrap, zygote_argv
+from .sandbox import KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, holds_zygote, kernel_env, wrap, zygote_argv
 
 ENGINE = "workbook-grade"
 TRUNCATED = "\n[output truncated by the grader: this notebook's outputs passed {cap} kB]\n"
@@ -277,7 +277,7 @@ _cold: set[BoxSpec] = set()  # specs whose zygote failed: their kernels start co
 
 def _zygote(spec: BoxSpec) -> Zygote | None:
     """This worker's zygote for ``spec`` (started on first use), or None where kernels start cold."""
-    if spec in _cold or zygote_argv(["true"], Box(spec.workroot, spec.workroot, (), spec.memory_mb, spec.isolation)) is None:
+    if spec in _cold or not holds_zygote(spec.isolation):
         return None
     zygote = _zygotes.get(spec)
     if zygote is not None and not zygote.alive():

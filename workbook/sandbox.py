@@ -280,12 +280,16 @@ def _prlimit(memory_mb: int) -> list[str]:
     return ["prlimit", f"--as={size}", f"--fsize={size}", "--"]
 
 
+def holds_zygote(isolation: Isolation) -> bool:
+    """Whether kernels can be forked from a zygote at this isolation: only the bwrap box as root gives
+    the zygote what it needs to make each kernel's namespaces."""
+    return (isolation.level == "full" and isolation.tool == "bwrap" and not isolation.user_namespace
+            and os.geteuid() == 0)
+
+
 def zygote_argv(argv: list[str], box: Box) -> list[str] | None:
-    """The launch command for a kernel zygote in ``box``, or None where this box cannot hold one
-    (only the bwrap box as root gives the zygote what it needs to make each kernel's namespaces)."""
-    if box.isolation.level != "full" or box.isolation.tool != "bwrap" or box.isolation.user_namespace or os.geteuid() != 0:
-        return None
-    return _bwrap_argv(argv, box, zygote=True)
+    """The launch command for a kernel zygote in ``box``, or None where this box cannot hold one."""
+    return _bwrap_argv(argv, box, zygote=True) if holds_zygote(box.isolation) else None
 
 
 def wrap(argv: list[str], box: Box) -> list[str]:
