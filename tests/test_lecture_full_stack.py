@@ -100,17 +100,27 @@ def test_dict_source_round_trips_with_empty_slots() -> None:
     assert scope["stage_of"] == answers
 
 
-def test_pipeline_sorter_writes_choices_into_the_dict() -> None:
+def test_pipeline_sorter_works_on_a_copy_and_says_what_is_unsaved() -> None:
     seen: list[dict] = []
     answers = {"Collect raw data": ..., "Rework the research code": "deploy", "Odd": "not a stage"}
-    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"], feedback=lambda d: seen.append(dict(d)))
+    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"], feedback=lambda d: seen.append(dict(d)), lang="en")
     assert sorter.dropdowns["Rework the research code"].value == "deploy"
     assert sorter.dropdowns["Odd"].value is None  # a value outside the stages starts empty
+    assert "Not saved" not in sorter.output.value
     sorter.dropdowns["Collect raw data"].value = "data"
-    assert answers["Collect raw data"] == "data"
-    assert seen[-1]["Collect raw data"] == "data"
+    assert answers["Collect raw data"] is Ellipsis  # the learner's dict is the answer cell's, untouched
+    assert sorter.answers["Collect raw data"] == "data" and seen[-1]["Collect raw data"] == "data"
+    assert sorter.unsaved() == ["Collect raw data"]
+    assert "Not saved: 1 pick(s)" in sorter.output.value and "grader" in sorter.output.value
+    scope: dict = {}
+    exec(sorter.output.value.split("<code")[1].split(">", 1)[1].split("</code>")[0]
+         .replace("&quot;", '"').replace("&#x27;", "'").replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&"), scope)
+    assert scope["stage_of"] == sorter.answers  # the shown source is the widget's picks
     sorter.dropdowns["Collect raw data"].value = None
-    assert answers["Collect raw data"] is Ellipsis
+    assert sorter.answers["Collect raw data"] is Ellipsis and sorter.unsaved() == []
+    ko = fs.PipelineSorter({"a": ...}, ["data"], lang="ko")
+    ko.dropdowns["a"].value = "data"
+    assert "저장되지 않음" in ko.output.value
 
 
 def test_pipeline_sorter_feedback_is_the_real_check() -> None:

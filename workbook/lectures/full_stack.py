@@ -155,14 +155,20 @@ def dict_source(name: str, answers: dict[str, Any]) -> str:
 
 
 class PipelineSorter:
-    """One dropdown per key of ``answers``; a change writes the chosen stage into ``answers`` (in place)
-    and shows ``feedback(answers)`` plus the dict as source to paste back into the answer cell."""
+    """One dropdown per key of ``answers``; a change re-checks the picks with ``feedback`` and shows them as
+    source to paste back into the answer cell.
+
+    The widget works on its own copy: the learner's dict changes only when the pasted cell runs. The
+    grader re-runs the saved notebook, so it never sees a pick made in the widget; the widget says so and
+    counts the picks that still differ from the answer cell."""
 
     def __init__(self, answers: dict[str, Any], stages: Sequence[str], *, name: str = "stage_of",
                  feedback: Callable[[dict[str, Any]], Any] | None = None, lang: str | None = None) -> None:
         import ipywidgets as w
 
-        self.answers, self.name, self.feedback, self.lang = answers, name, feedback, lang
+        self.saved = dict(answers)  # what the answer cell holds now
+        self.answers = dict(answers)
+        self.name, self.feedback, self.lang = name, feedback, lang
         options = [("—", None)] + [(s, s) for s in stages]
         self.dropdowns: dict[str, Any] = {}
         for key, value in answers.items():
@@ -180,15 +186,27 @@ class PipelineSorter:
         self.answers[key] = ... if change["new"] is None else change["new"]
         self.refresh()
 
+    def unsaved(self) -> list[str]:
+        """The keys whose pick in the widget differs from the answer cell."""
+        return [key for key, value in self.answers.items() if value is not self.saved.get(key) and value != self.saved.get(key)]
+
     def refresh(self) -> None:
-        """Redraw the feedback and the source under the dropdowns."""
+        """Redraw the feedback, the save status and the source under the dropdowns."""
         from IPython.display import Markdown
 
         from ..widgets import to_html
 
-        hint = t("Paste this into the answer cell so it is saved:", "답이 저장되도록 이 코드를 답 셀에 붙여 넣으세요:", self.lang)
+        differ = len(self.unsaved())
+        if differ:
+            status = t(f"**Not saved: {differ} pick(s) differ from your answer cell.** The grader re-runs the saved "
+                       f"notebook and sees only the answer cell, never this widget. Copy the code below into the "
+                       f"answer cell, run it, then save the notebook.",
+                       f"**저장되지 않음: 답 셀과 다른 선택이 {differ}개 있습니다.** 채점기는 저장된 노트북을 다시 실행하므로 "
+                       f"이 위젯이 아니라 답 셀만 봅니다. 아래 코드를 답 셀에 복사해 실행한 뒤 노트북을 저장하세요.", self.lang)
+        else:
+            status = t("Your answer cell holds these picks.", "답 셀에 지금 선택이 그대로 들어 있습니다.", self.lang)
         parts = [to_html(self.feedback(self.answers))] if self.feedback is not None else []
-        parts.append(to_html(Markdown(f"{hint}\n\n```python\n{dict_source(self.name, self.answers)}\n```")))
+        parts.append(to_html(Markdown(f"{status}\n\n```python\n{dict_source(self.name, self.answers)}\n```")))
         self.output.value = "".join(parts)
 
 
@@ -393,27 +411,38 @@ def label_table(n: int = 6, seed: int = 0, lang: str | None = None) -> Any:
 
 
 def versioning_report(row: int, label: str, n: int = 6, seed: int = 0, lang: str | None = None) -> Any:
-    """HTML: the data set with ``row`` relabelled as ``label``, and the SHA-256 of its CSV file before
-    and after. One changed cell gives a new version id; relabelling to the same label does not."""
+    """HTML: the labelled data in SQLite with ``row`` relabelled as ``label`` by an UPDATE, and the version
+    id (a hash over the result of ``SELECT file, label FROM labels ORDER BY file``) before and after. One
+    changed cell gives a new version id; relabelling to the same label does not."""
+    import pandas as pd
     from IPython.display import HTML
 
-    before = label_table(n, seed, lang)
-    if not 0 <= row < len(before):
-        raise ValueError(f"versioning_report: row must be in 0..{len(before) - 1}, not {row}")
+    from .full_stack_db import VERSION_QUERY, labels_db, query_hash, relabel
+
     if label not in LABELS:
         raise ValueError(f"versioning_report: label must be one of {LABELS}, not {label!r}")
-    after = before.copy()
-    after.loc[row, "label"] = label
-    # Hash the bytes that would be written to disk: that is what tools such as DVC or git track.
-    ids = [hashlib.sha256(df.to_csv(index=False).encode("utf-8")).hexdigest()[:16] for df in (before, after)]
+    conn = labels_db(n, seed, lang)
+    try:
+        files = [file for (file,) in conn.execute("SELECT file FROM labels ORDER BY file")]
+        if not 0 <= row < len(files):
+            raise ValueError(f"versioning_report: row must be in 0..{len(files) - 1}, not {row}")
+        before = query_hash(conn)
+        relabel(conn, files[row], label)
+        after_id = query_hash(conn)
+        after = pd.read_sql_query("SELECT file, text, label FROM labels ORDER BY file", conn)
+    finally:
+        conn.close()
+    ids = [before, after_id]
     same = ids[0] == ids[1]
     verdict = (t("same content, same version id", "내용이 같으니 버전 id도 같습니다", lang) if same
                else t("one cell changed, so the version id changed", "셀 하나가 바뀌어 버전 id가 바뀌었습니다", lang))
-    # The file keeps its English columns and label keys; only the table the learner reads is translated.
+    # The database keeps its English columns and label keys; only the table the learner reads is translated.
     shown = after.assign(label=[label_name(y, lang) for y in after["label"]]).rename(
         columns={"file": t("file", "파일", lang), "text": t("text", "텍스트", lang), "label": t("label", "라벨", lang)})
     styled = shown.style.apply(lambda r: ["background:#fff3cd" if r.name == row else "" for _ in r], axis=1)
+    query = html.escape(VERSION_QUERY)
     return HTML(f"<p>v1 <code>{ids[0]}</code> → v2 <code>{ids[1]}</code>: <b>{verdict}</b></p>"
+                f"<p><small>sha256(<code>{query}</code>)</small></p>"
                 + styled.hide(axis="index").to_html())
 
 
