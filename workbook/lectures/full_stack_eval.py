@@ -117,7 +117,7 @@ def slice_controls(lang: str | None = None) -> dict[str, Any]:
 
 _SLICE_TEMPLATE = """
 <p>{{ overall }}</p>
-{% if worst %}<p style="color:#b3261e"><b>{{ worst }}</b></p>{% else %}<p>{{ none }}</p>{% endif %}
+{% if worst %}<p style="color:#b3261e"><b>{{ worst }}</b></p>{% else %}<p>{{ none_text }}</p>{% endif %}
 """
 
 
@@ -150,7 +150,7 @@ def slice_report(by: str = "aspect", min_size: int = 20, seed: int = 0, lang: st
         "worst": (t(f"Worst slice with at least {min_size} examples: {worst['slice']}, accuracy {worst['accuracy']:.1%} (n={worst['n']}).",
                     f"예시가 {min_size}개 이상인 슬라이스 중 가장 나쁜 것: {worst['slice']}, 정확도 {worst['accuracy']:.1%} (n={worst['n']}).", lang)
                   if worst else ""),
-        "none": t(f"No slice has {min_size} examples.", f"예시가 {min_size}개 이상인 슬라이스가 없습니다.", lang),
+        "none_text": t(f"No slice has {min_size} examples.", f"예시가 {min_size}개 이상인 슬라이스가 없습니다.", lang),
     }
     summary = render_html(_SLICE_TEMPLATE, **text).data
     return render_html("{{ summary|safe }}{{ chart|safe }}", summary=summary, chart=figure_html(fig))
