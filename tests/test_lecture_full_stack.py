@@ -719,3 +719,33 @@ def test_query_hash_follows_content_not_storage() -> None:
     with pytest.raises(sqlite3.IntegrityError):
         fdb.relabel(conn, file, "spam")
     assert fdb.query_hash(conn) == first  # the failed UPDATE left nothing half-written
+
+
+def _simulated_queue(durations: list[float], workers: int) -> float:
+    """The makespan by an event simulation (an independent way to get the key's answers)."""
+    clock, busy, waiting = 0.0, [], list(durations)
+    while waiting or busy:
+        while waiting and len(busy) < workers:
+            busy.append(clock + waiting.pop(0))
+        clock = min(busy)
+        busy.remove(clock)
+    return clock
+
+
+def test_makespan_key_agrees_with_a_simulation_and_the_check_judges() -> None:
+    spec = QUESTIONS["q8"]
+    for case in spec["cases"] + spec["hidden"]:
+        assert case["expect"] == _simulated_queue(*case["args"]), case
+    assert check("full_stack.q8", _simulated_queue, lang="en").passed  # a differently written right answer
+
+    def round_robin(durations, workers):  # job i to worker i % workers: not "the first free worker"
+        loads = [0.0] * workers
+        for i, d in enumerate(durations):
+            loads[i % workers] += d
+        return max(loads)
+
+    def total_over_workers(durations, workers):
+        return sum(durations) / workers
+
+    assert check("full_stack.q8", round_robin, lang="en").status == "failed"
+    assert check("full_stack.q8", total_over_workers, lang="en").status == "failed"
