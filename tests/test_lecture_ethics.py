@@ -605,3 +605,29 @@ def test_new_widgets_redraw_on_change_at_trait_level(monkeypatch, view, controls
         control.value = control.max
     assert box.output.value != first
     plt.close("all")
+
+
+def test_route_matches_key_agrees_with_pandas_and_the_check_judges() -> None:
+    from workbook import check
+
+    spec = yaml.safe_load((ROOT / "solutions/keys/02_ai_ethics.yml").read_text(encoding="utf-8"))["questions"]["q14"]
+
+    def with_pandas(routes, known):  # a differently written right answer: a DataFrame query
+        frame = pd.DataFrame.from_dict(routes, orient="index")
+        keep = pd.Series(True, index=frame.index)
+        for slot, place in known:
+            keep &= frame[slot] == place
+        return sorted(frame.index[keep])
+
+    for case in spec["cases"] + spec["hidden"]:
+        assert with_pandas(*case["args"]) == case["expect"], case
+    assert check("ethics.q14", with_pandas, lang="en").passed
+
+    def any_point(routes, known):  # matches one known point instead of all of them
+        return sorted(p for p, day in routes.items() if not known or any(day[s] == place for s, place in known))
+
+    def unsorted(routes, known):
+        return [p for p, day in routes.items() if all(day[s] == place for s, place in known)][::-1]
+
+    assert check("ethics.q14", any_point, lang="en").status == "failed"
+    assert check("ethics.q14", unsorted, lang="en").status == "failed"
