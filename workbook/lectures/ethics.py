@@ -54,8 +54,8 @@ MECHANISMS: dict[str, dict[str, str]] = {
         "ko": "특성 선택",
         "en_what": "The chosen features describe some groups too coarsely to tell their members apart.",
         "ko_what": "선택한 특성이 어떤 집단을 너무 거칠게 묘사해서 구성원을 구분하지 못합니다.",
-        "en_example": "Ranking applicants by the prestige of their university ignores skills gained elsewhere.",
-        "ko_example": "출신 대학의 명성으로 지원자를 평가하면 다른 곳에서 얻은 역량을 무시하게 됩니다.",
+        "en_example": "A hiring model that ranks applicants by their home region or the prestige of their university judges them by a coarse group label, not by their skills.",
+        "ko_example": "채용 모델이 지원자를 출신 지역이나 출신 대학의 명성으로 평가하면, 개인의 역량이 아니라 집단에 붙은 거친 꼬리표로 판단하게 됩니다.",
     },
     "proxies": {
         "ko": "대리 변수",
