@@ -88,7 +88,7 @@ def drift_report(shift: float = 0.5, seed: int = 0, lang: str | None = None) -> 
     import matplotlib.pyplot as plt
 
     from ..widgets import figure_html
-    from .full_stack import train_demo_model
+    from .full_stack_serving import train_demo_model
 
     model, X = train_demo_model(seed)
     # The reference is a window of requests from when the model was validated, drawn the same way.

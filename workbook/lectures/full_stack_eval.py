@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..i18n import t
-from .full_stack import LABELS, _ASPECTS, _PHRASES, label_name
+from .full_stack_annotation import LABELS, _ASPECTS, _PHRASES, label_name
 from .html_template import render_html
 
 FORMS = ("plain", "negated")
@@ -54,7 +54,7 @@ def train_review_model(seed: int = 0, n: int = 400, lang: str | None = None) -> 
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
-    from .full_stack import noisy_annotator
+    from .full_stack_annotation import noisy_annotator
 
     records = review_records(n, seed=seed, negated_share=0.0, lang=lang)
     labels = noisy_annotator([r["label"] for r in records], 0.1, seed=seed + 7)
