@@ -9,11 +9,12 @@ the model's overall accuracy hides a slice where it fails.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..i18n import t
+from ..i18n import get_lang, t
 from .full_stack_annotation import LABELS, _ASPECTS, _PHRASES, label_name
 from .html_template import render_html
 
@@ -49,7 +50,13 @@ def review_records(n: int, seed: int = 0, negated_share: float = 0.1, lang: str 
 
 def train_review_model(seed: int = 0, n: int = 400, lang: str | None = None) -> Any:
     """A scikit-learn pipeline (character n-gram counts + logistic regression) trained on ``n`` generated
-    reviews, none of them negated, with 10 % of the labels replaced at random as by a careless annotator."""
+    reviews, none of them negated, with 10 % of the labels replaced at random as by a careless annotator.
+    Trained once per (seed, n, language): the widget redraws without retraining. Do not refit it."""
+    return _trained(seed, n, get_lang() if lang is None else lang)
+
+
+@lru_cache(maxsize=8)
+def _trained(seed: int, n: int, lang: str) -> Any:
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
