@@ -21,6 +21,9 @@ import numpy as np
 
 from ..i18n import t
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 CAREER = ("executive", "management", "professional", "corporation", "salary", "office", "business", "career")
 FAMILY = ("home", "parents", "children", "family", "cousins", "marriage", "wedding", "relatives")
 MALE = ("john", "paul", "mike", "kevin", "steve", "greg", "jeff", "bill")
@@ -103,8 +106,8 @@ def association_controls(lang: str | None = None) -> dict[str, Any]:
 
     return {"level": w.Dropdown(options=[(t("words (WEAT)", "단어 (WEAT)", lang), "word"),
                                          (t("sentences (SEAT)", "문장 (SEAT)", lang), "sentence")],
-                                value="word", description=t("level", "수준", lang)),
-            "strength": w.FloatSlider(value=0.6, min=0.0, max=1.5, step=0.1, description=t("planted bias", "심은 편향", lang))}
+                                value="word", style=_WIDE, description=t("level", "수준", lang)),
+            "strength": w.FloatSlider(value=0.6, min=0.0, max=1.5, step=0.1, style=_WIDE, description=t("planted bias", "심은 편향", lang))}
 
 
 def association_view(level: str = "word", strength: float = 0.6, lang: str | None = None) -> Any:

@@ -13,6 +13,9 @@ from typing import Any
 
 from ..i18n import t
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 
 def measured_rates(reoffence_rate: float, arrest_prob: float, tpr: float = 0.7, fpr: float = 0.3) -> dict[str, float]:
     """Base rate, FPR and FNR as the data records them, when a reoffence is recorded (as a re-arrest) with
@@ -39,8 +42,8 @@ def label_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`label_view`: the chance that a reoffence becomes an arrest, per group."""
     import ipywidgets as w
 
-    return {"arrest_a": w.FloatSlider(value=0.8, min=0.1, max=1.0, step=0.05, description=t("arrest, group A", "체포율, 집단 A", lang)),
-            "arrest_b": w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, description=t("arrest, group B", "체포율, 집단 B", lang))}
+    return {"arrest_a": w.FloatSlider(value=0.8, min=0.1, max=1.0, step=0.05, style=_WIDE, description=t("arrest, group A", "체포율, 집단 A", lang)),
+            "arrest_b": w.FloatSlider(value=0.5, min=0.1, max=1.0, step=0.05, style=_WIDE, description=t("arrest, group B", "체포율, 집단 B", lang))}
 
 
 def label_view(arrest_a: float = 0.8, arrest_b: float = 0.5, reoffence_rate: float = 0.4, lang: str | None = None) -> Any:

@@ -22,6 +22,9 @@ import numpy as np
 from ..i18n import t
 from .ethics import GROUPS, expand_to_rows, load_compas
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "false_positive_rate_parity")
 CONSTRAINT_NAMES = {"demographic_parity": ("demographic parity", "인구통계적 동등성"),
                     "equalized_odds": ("equalized odds", "균등화 오즈"),
@@ -178,7 +181,7 @@ def mitigation_controls(lang: str | None = None) -> dict[str, Any]:
     import ipywidgets as w
 
     return {"method": w.Dropdown(options=[(method_name(m, lang), m) for m in METHODS], value="unmitigated",
-                                 description=t("method", "방법", lang), layout=w.Layout(width="34em"))}
+                                 style=_WIDE, description=t("method", "방법", lang), layout=w.Layout(width="34em"))}
 
 
 def mitigation_view(method: str = "unmitigated", lang: str | None = None) -> Any:

@@ -17,6 +17,9 @@ import numpy as np
 
 from ..i18n import t
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 SLOTS = 12  # two-hour slots of one day
 HOME_SLOTS = (0, 1, 2, 3, 10, 11)
 WORK_SLOTS = (4, 5, 6, 7, 8)
@@ -81,10 +84,10 @@ def route_controls(lang: str | None = None) -> dict[str, Any]:
     import ipywidgets as w
 
     return {"hours": w.Dropdown(options=[(t(f"{h} h", f"{h}시간", lang), h) for h in (2, 4, 6, 12)], value=2,
-                                description=t("time grain", "시간 단위", lang)),
+                                style=_WIDE, description=t("time grain", "시간 단위", lang)),
             "district_size": w.Dropdown(options=[(t("exact place", "정확한 장소", lang), 1), (t("blocks of 5", "5곳씩 묶음", lang), 5),
                                                  (t("districts of 30", "30곳씩 묶은 구역", lang), 30)],
-                                        value=1, description=t("place grain", "장소 단위", lang))}
+                                        value=1, style=_WIDE, description=t("place grain", "장소 단위", lang))}
 
 
 def route_view(hours: int = 2, district_size: int = 1, lang: str | None = None) -> Any:

@@ -14,6 +14,9 @@ import numpy as np
 from ..i18n import t
 from .html_template import render_html
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 PSI_ALERT = 0.2
 KS_P_ALERT = 0.01
 IRIS_FEATURES = (("sepal length", "꽃받침 길이"), ("sepal width", "꽃받침 너비"),
@@ -71,7 +74,7 @@ def drift_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`drift_report`: how far the live stream has shifted."""
     import ipywidgets as w
 
-    return {"shift": w.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.1, description=t("shift (SD)", "이동 (표준편차)", lang))}
+    return {"shift": w.FloatSlider(value=0.5, min=0.0, max=2.0, step=0.1, style=_WIDE, description=t("shift (SD)", "이동 (표준편차)", lang))}
 
 
 _DRIFT_TEMPLATE = """

@@ -18,6 +18,9 @@ from ..i18n import get_lang, t
 from .full_stack_annotation import LABELS, _ASPECTS, _PHRASES, label_name
 from .html_template import render_html
 
+# Labels are shown whole: the default description width cuts them ("arrest, gr…").
+_WIDE = {"description_width": "initial"}
+
 FORMS = ("plain", "negated")
 FORM_NAMES = {"plain": ("plain", "일반 표현"), "negated": ("negated", "부정 표현")}
 SLICE_COLUMNS = ("aspect", "form", "aspect × form")
@@ -118,8 +121,8 @@ def slice_controls(lang: str | None = None) -> dict[str, Any]:
 
     options = [(t("aspect", "속성(aspect)", lang), "aspect"), (t("form", "표현 형태", lang), "form"),
                (t("aspect × form", "속성 × 표현 형태", lang), "aspect × form")]
-    return {"by": w.Dropdown(options=options, value="aspect", description=t("slice by", "나누는 기준", lang)),
-            "min_size": w.IntSlider(value=20, min=1, max=100, description=t("min size", "최소 크기", lang))}
+    return {"by": w.Dropdown(options=options, value="aspect", style=_WIDE, description=t("slice by", "나누는 기준", lang)),
+            "min_size": w.IntSlider(value=20, min=1, max=100, style=_WIDE, description=t("min size", "최소 크기", lang))}
 
 
 _SLICE_TEMPLATE = """
