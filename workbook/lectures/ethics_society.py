@@ -103,11 +103,13 @@ def footprint_controls(lang: str | None = None) -> dict[str, Any]:
     """Controls for :func:`ethics.training_footprint`, at a run of 8 GPUs for 240 hours (ten days)."""
     import ipywidgets as w
 
+    wide = {"description_width": "initial"}  # "kg CO₂/kWh" whole, not cut
     return {"gpus": w.IntSlider(value=8, min=1, max=1024, description="GPUs"),
-            "kw_per_gpu": w.FloatSlider(value=0.3, min=0.05, max=1.0, step=0.05, description=t("kW / GPU", "GPU당 kW", lang)),
+            "kw_per_gpu": w.FloatSlider(value=0.3, min=0.05, max=1.0, step=0.05, style=wide,
+                                        description=t("kW / GPU", "GPU당 kW", lang)),
             "hours": w.SelectionSlider(options=FOOTPRINT_HOURS, value=240, description=t("hours", "시간", lang)),
             "pue": w.FloatSlider(value=1.5, min=1.0, max=2.5, step=0.05, description="PUE"),
-            "grid_kg_per_kwh": w.FloatSlider(value=0.45, min=0.0, max=1.0, step=0.01, description="kg CO₂/kWh")}
+            "grid_kg_per_kwh": w.FloatSlider(value=0.45, min=0.0, max=1.0, step=0.01, style=wide, description="kg CO₂/kWh")}
 
 
 def pue_after_cooling_cut(pue: float, overhead_cut: float = 0.15) -> float:
