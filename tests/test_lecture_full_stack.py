@@ -749,3 +749,14 @@ def test_makespan_key_agrees_with_a_simulation_and_the_check_judges() -> None:
 
     assert check("full_stack.q8", round_robin, lang="en").status == "failed"
     assert check("full_stack.q8", total_over_workers, lang="en").status == "failed"
+
+
+def test_render_html_escapes_values_and_names_a_missing_one() -> None:
+    import jinja2
+
+    from workbook.lectures.html_template import render_html
+
+    shown = render_html("<p>{{ text }}</p>{{ safe|safe }}", text="<script>x</script> & co", safe="<b>ok</b>").data
+    assert shown == "<p>&lt;script&gt;x&lt;/script&gt; &amp; co</p><b>ok</b>"
+    with pytest.raises(jinja2.UndefinedError, match="missing"):
+        render_html("{{ missing }}")

@@ -21,6 +21,7 @@ import json
 from typing import Any, Callable, Sequence
 
 from ..i18n import t
+from .html_template import render_html
 # Re-exported: the lecture notebook, the exercises and the tests call these as ``fs.<name>``.
 from .full_stack_annotation import (LABEL_NAMES, LABELS, AnnotationTool, _ASPECTS, _PHRASES,  # noqa: F401
                                     agreement_controls, agreement_curve, agreement_report, annotation_tool,
@@ -197,12 +198,18 @@ def label_table(n: int = 6, seed: int = 0, lang: str | None = None) -> Any:
                          "text": [x for x, _ in items], "label": [y for _, y in items]})
 
 
+_VERSIONING_TEMPLATE = """
+<p>v1 <code>{{ before }}</code> → v2 <code>{{ after }}</code>: <b>{{ verdict }}</b></p>
+<p><small>sha256(<code>{{ query }}</code>)</small></p>
+{{ table|safe }}
+"""
+
+
 def versioning_report(row: int, label: str, n: int = 6, seed: int = 0, lang: str | None = None) -> Any:
     """HTML: the labelled data in SQLite with ``row`` relabelled as ``label`` by an UPDATE, and the version
     id (a hash over the result of ``SELECT file, label FROM labels ORDER BY file``) before and after. One
     changed cell gives a new version id; relabelling to the same label does not."""
     import pandas as pd
-    from IPython.display import HTML
 
     from .full_stack_db import VERSION_QUERY, labels_db, query_hash, relabel
 
@@ -227,10 +234,8 @@ def versioning_report(row: int, label: str, n: int = 6, seed: int = 0, lang: str
     shown = after.assign(label=[label_name(y, lang) for y in after["label"]]).rename(
         columns={"file": t("file", "파일", lang), "text": t("text", "텍스트", lang), "label": t("label", "라벨", lang)})
     styled = shown.style.apply(lambda r: ["background:#fff3cd" if r.name == row else "" for _ in r], axis=1)
-    query = html.escape(VERSION_QUERY)
-    return HTML(f"<p>v1 <code>{ids[0]}</code> → v2 <code>{ids[1]}</code>: <b>{verdict}</b></p>"
-                f"<p><small>sha256(<code>{query}</code>)</small></p>"
-                + styled.hide(axis="index").to_html())
+    return render_html(_VERSIONING_TEMPLATE, before=ids[0], after=ids[1], verdict=verdict, query=VERSION_QUERY,
+                       table=styled.hide(axis="index").to_html())
 
 
 def check_content_hash(outputs: Sequence[Any], lang: str | None = None) -> list[str]:
