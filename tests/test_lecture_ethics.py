@@ -442,3 +442,194 @@ def test_handout_mode_shows_the_default_without_controls(monkeypatch, capsys) ->
     printed = capsys.readouterr().out
     token = eth.rotating_token(eth.phone_keys()["A"], 0)
     assert any(line.split()[1:] == ["0", token, "A"] for line in printed.splitlines())  # the authority's view
+
+
+# --- issue 15: mitigation, the label, routes, SEAT, the footprint slider -----------------------------------
+
+from workbook.lectures import ethics_embeddings as emb  # noqa: E402
+from workbook.lectures import ethics_labels as elabels  # noqa: E402
+from workbook.lectures import ethics_mitigation as mit  # noqa: E402
+from workbook.lectures import ethics_routes as eroutes  # noqa: E402
+from workbook.lectures import ethics_society as society  # noqa: E402
+
+
+@pytest.mark.parametrize("method", mit.METHODS)
+def test_mitigation_scores_agree_with_fairlearn(method) -> None:
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+    from sklearn.metrics import accuracy_score
+
+    X, y, race = mit.compas_xy()
+    decisions = mit.predictions(method)
+    got = mit.method_scores(method)
+    assert got["accuracy"] == pytest.approx(accuracy_score(y, decisions))
+    assert got["equalized odds difference"] == pytest.approx(equalized_odds_difference(y, decisions, sensitive_features=race))
+    assert got["demographic parity difference"] == pytest.approx(demographic_parity_difference(y, decisions, sensitive_features=race))
+
+
+def test_single_threshold_curve_agrees_with_fairlearn_at_each_k() -> None:
+    from fairlearn.metrics import equalized_odds_difference
+
+    X, y, race = mit.compas_xy()
+    for point in mit.single_threshold_curve():
+        decisions = (X[:, 0] >= point["k"]).astype(int)
+        assert point["accuracy"] == pytest.approx(float(np.mean(decisions == y)))
+        assert point["equalized odds difference"] == pytest.approx(equalized_odds_difference(y, decisions, sensitive_features=race))
+    assert mit.method_scores("unmitigated") == pytest.approx({k: v for k, v in mit.single_threshold_curve()[4].items() if k != "k"})
+
+
+def test_mitigations_shrink_the_disparity_at_a_small_cost() -> None:
+    plain = mit.method_scores("unmitigated")
+    assert plain["equalized odds difference"] > 0.2
+    for method in ("threshold_optimizer:equalized_odds", "exponentiated_gradient:0.01"):
+        fair = mit.method_scores(method)
+        assert fair["equalized odds difference"] < 0.05
+        assert plain["accuracy"] - 0.03 < fair["accuracy"] <= plain["accuracy"]
+    parity = mit.method_scores("threshold_optimizer:demographic_parity")
+    assert parity["demographic parity difference"] < 0.02  # the constraint it was given
+    loose = mit.method_scores("exponentiated_gradient:0.1")
+    assert loose["equalized odds difference"] > fair["equalized odds difference"]  # a looser bound allows more
+    rates = mit.rates_by_group("threshold_optimizer:false_positive_rate_parity", "en")
+    assert abs(rates.loc["Black", "FPR"] - rates.loc["White", "FPR"]) < 0.02
+
+
+def test_mitigation_view_names_the_method_in_both_languages() -> None:
+    assert "ThresholdOptimizer — equalized odds" in mit.mitigation_view("threshold_optimizer:equalized_odds", "en").data
+    ko = mit.mitigation_view("exponentiated_gradient:0.03", "ko").data
+    assert "균등화 오즈, ε = 0.03" in ko and "정확도" in ko and "선택률" in ko
+    assert mit.mitigation_controls("ko")["method"].description == "방법"
+    with pytest.raises(ValueError, match="unknown mitigation method"):
+        mit.predictions("exponentiated_gradient:0.5")
+
+
+def test_measured_rates_by_hand_and_equal_policing_changes_nothing() -> None:
+    got = elabels.measured_rates(0.4, 0.8, tpr=0.7, fpr=0.3)
+    assert got["recorded base rate"] == pytest.approx(0.32)
+    assert got["measured FPR"] == pytest.approx((0.3 * 0.6 + 0.7 * 0.08) / 0.68)
+    full = elabels.measured_rates(0.4, 1.0, tpr=0.7, fpr=0.3)
+    assert full["measured FPR"] == pytest.approx(0.3) and full["measured FNR"] == pytest.approx(0.3)
+    table = elabels.label_view(0.6, 0.6, lang="en")
+    assert table["measured FPR"].nunique() == 1  # equal policing, equal measured rates
+    assert elabels.label_view(0.8, 0.5, lang="en")["measured FPR"].tolist() == [0.347, 0.4]
+    with pytest.raises(ValueError, match="arrest_prob must be in"):
+        elabels.measured_rates(0.4, 1.2)
+    with pytest.raises(ValueError, match="some recorded reoffences"):
+        elabels.measured_rates(0.0, 0.5)
+
+
+def test_route_unicity_grows_with_known_points_and_falls_with_coarser_places() -> None:
+    fine = [eroutes.unicity(k) for k in (1, 2, 3, 4)]
+    assert fine == sorted(fine) and fine[-1] > 0.6 and fine[0] < 0.05
+    assert eroutes.unicity(4, district_size=30) < 0.2 < fine[-1]
+    assert eroutes.unicity(4, hours=12) <= fine[-1]
+    # the lecture's text: about 80 % at 2-hour slots, still about two thirds at 12-hour ones
+    assert 0.75 <= fine[-1] <= 0.85 and 0.6 <= eroutes.unicity(4, hours=12) <= 0.72
+    # by hand on a three-person town: A and B share a home but not a workplace
+    routes = np.array([[0] * 6 + [1] * 6, [0] * 6 + [2] * 6, [3] * 12])
+    seen = eroutes.presence(routes, hours=2)
+    assert seen.shape == (3, 12, 4) and seen[0, 7, 1] and not seen[1, 7, 1]
+    merged = eroutes.presence(np.vstack([routes, [0] * 3 + [1] * 9]), hours=12)  # 12-hour blocks: two per day
+    assert merged.shape == (4, 2, 4) and merged[:, 0].sum(axis=1).tolist() == [1, 1, 1, 2]
+    assert eroutes.presence(routes, district_size=2)[0, 7, 0]  # places 0 and 1 are one district
+    with pytest.raises(ValueError, match="hours must be 2, 4, 6 or 12"):
+        eroutes.presence(routes, hours=3)
+    with pytest.raises(ValueError, match="k must be 1..12"):
+        eroutes.unicity(0)
+
+
+def test_weat_and_seat_find_the_planted_bias_and_only_it() -> None:
+    for level in ("word", "sentence"):
+        X, Y, A, B = emb.test_sets(level, strength=1.0)
+        sx, sy = [emb.association(x, A, B) for x in X], [emb.association(y, A, B) for y in Y]
+        assert np.sum(sx) - np.sum(sy) > 0 and emb.permutation_p_value(sx, sy) < 0.01
+        X, Y, A, B = emb.test_sets(level, strength=0.0)
+        sx, sy = [emb.association(x, A, B) for x in X], [emb.association(y, A, B) for y in Y]
+        assert emb.permutation_p_value(sx, sy) > 0.05  # nothing planted, nothing found
+    words, sentences = emb.test_sets("word"), emb.test_sets("sentence")
+    assert len(sentences[0]) == len(words[0]) * len(emb.TEMPLATES)
+    vectors = emb.embeddings()
+    assert np.allclose(emb.encode("This is John.", vectors), np.mean([vectors[w] for w in ("this", "is", "john")], axis=0))
+    with pytest.raises(ValueError, match="no vector for"):
+        emb.encode("This is Zork.", vectors)
+    with pytest.raises(ValueError, match="level must be"):
+        emb.test_sets("paragraph")
+
+
+def test_permutation_p_value_exact_on_a_tiny_case() -> None:
+    # splits of {3, 2, 1, 0} into two pairs: the statistic sum(first) - sum(second) is 4 for {3, 2}, the largest
+    assert emb.permutation_p_value([3, 2], [1, 0]) == pytest.approx(1 / 6)
+    assert emb.permutation_p_value([0, 1], [2, 3]) == pytest.approx(1.0)
+
+
+def test_association_view_titles_in_both_languages() -> None:
+    assert "64 + 64 sentences" in emb.association_view("sentence", 0.6, "en").axes[0].get_title()
+    assert "단어 8 + 8개" in emb.association_view("word", 0.6, "ko").axes[0].get_title()
+
+
+def test_footprint_hours_slider_shows_240_exactly() -> None:
+    """A log slider snapped 240 h to 10^2.4 = 251.189 h; every offered value must be the value shown."""
+    hours = society.footprint_controls("en")["hours"]
+    assert hours.value == 240 and hours.label == "240"
+    assert all(str(value) == label for label, value in zip(hours._options_labels, hours._options_values))
+    controls = society.footprint_controls("ko")
+    assert controls["hours"].description == "시간"
+    shown = eth.training_footprint(**{name: c.value for name, c in controls.items()}).data
+    assert "240 h" in shown and "864 kWh" in shown  # 8 × 0.3 × 240 × 1.5
+
+
+def test_pue_after_cooling_cut() -> None:
+    assert society.pue_after_cooling_cut(1.5) == pytest.approx(1.425)
+    assert society.pue_after_cooling_cut(1.0) == 1.0
+    with pytest.raises(ValueError, match="pue >= 1"):
+        society.pue_after_cooling_cut(0.9)
+
+
+NEW_WIDGETS = [(mit.mitigation_view, mit.mitigation_controls), (elabels.label_view, elabels.label_controls),
+               (eroutes.route_view, eroutes.route_controls), (emb.association_view, emb.association_controls)]
+
+
+@pytest.mark.parametrize("view, controls_of", NEW_WIDGETS, ids=lambda f: getattr(f, "__name__", ""))
+def test_new_widgets_redraw_on_change_at_trait_level(monkeypatch, view, controls_of) -> None:
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    controls = controls_of("en")
+    box = live(lambda **v: view(**v, lang="en"), controls)
+    first = box.output.value
+    assert len(first) > 200
+    name, control = next(iter(controls.items()))
+    options = getattr(control, "options", None)
+    if options:
+        control.value = options[-1][1] if isinstance(options[-1], tuple) else options[-1]
+    else:
+        control.value = control.max
+    assert box.output.value != first
+    plt.close("all")
+
+
+def test_route_matches_key_agrees_with_pandas_and_the_check_judges() -> None:
+    from workbook import check
+
+    spec = yaml.safe_load((ROOT / "solutions/keys/02_ai_ethics.yml").read_text(encoding="utf-8"))["questions"]["q14"]
+
+    def with_pandas(routes, known):  # a differently written right answer: a DataFrame query
+        frame = pd.DataFrame.from_dict(routes, orient="index")
+        keep = pd.Series(True, index=frame.index)
+        for slot, place in known:
+            keep &= frame[slot] == place
+        return sorted(frame.index[keep])
+
+    for case in spec["cases"] + spec["hidden"]:
+        assert with_pandas(*case["args"]) == case["expect"], case
+    assert check("ethics.q14", with_pandas, lang="en").passed
+
+    def any_point(routes, known):  # matches one known point instead of all of them
+        return sorted(p for p, day in routes.items() if not known or any(day[s] == place for s, place in known))
+
+    def unsorted(routes, known):
+        return [p for p, day in routes.items() if all(day[s] == place for s, place in known)][::-1]
+
+    assert check("ethics.q14", any_point, lang="en").status == "failed"
+    assert check("ethics.q14", unsorted, lang="en").status == "failed"

@@ -100,17 +100,27 @@ def test_dict_source_round_trips_with_empty_slots() -> None:
     assert scope["stage_of"] == answers
 
 
-def test_pipeline_sorter_writes_choices_into_the_dict() -> None:
+def test_pipeline_sorter_works_on_a_copy_and_says_what_is_unsaved() -> None:
     seen: list[dict] = []
     answers = {"Collect raw data": ..., "Rework the research code": "deploy", "Odd": "not a stage"}
-    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"], feedback=lambda d: seen.append(dict(d)))
+    sorter = fs.PipelineSorter(answers, ["requirements", "data", "model", "deploy"], feedback=lambda d: seen.append(dict(d)), lang="en")
     assert sorter.dropdowns["Rework the research code"].value == "deploy"
     assert sorter.dropdowns["Odd"].value is None  # a value outside the stages starts empty
+    assert "Not saved" not in sorter.output.value
     sorter.dropdowns["Collect raw data"].value = "data"
-    assert answers["Collect raw data"] == "data"
-    assert seen[-1]["Collect raw data"] == "data"
+    assert answers["Collect raw data"] is Ellipsis  # the learner's dict is the answer cell's, untouched
+    assert sorter.answers["Collect raw data"] == "data" and seen[-1]["Collect raw data"] == "data"
+    assert sorter.unsaved() == ["Collect raw data"]
+    assert "Not saved: 1 pick(s)" in sorter.output.value and "grader" in sorter.output.value
+    scope: dict = {}
+    exec(sorter.output.value.split("<code")[1].split(">", 1)[1].split("</code>")[0]
+         .replace("&quot;", '"').replace("&#x27;", "'").replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&"), scope)
+    assert scope["stage_of"] == sorter.answers  # the shown source is the widget's picks
     sorter.dropdowns["Collect raw data"].value = None
-    assert answers["Collect raw data"] is Ellipsis
+    assert sorter.answers["Collect raw data"] is Ellipsis and sorter.unsaved() == []
+    ko = fs.PipelineSorter({"a": ...}, ["data"], lang="ko")
+    ko.dropdowns["a"].value = "data"
+    assert "저장되지 않음" in ko.output.value
 
 
 def test_pipeline_sorter_feedback_is_the_real_check() -> None:
@@ -494,3 +504,259 @@ def test_korean_widget_and_report_strings() -> None:
     done = fs.AnnotationTool(fs.review_items(1), lang="ko")
     done.label("positive")
     assert "완료" in done.view.value
+
+
+# --- Job 6: slices and behavioural tests (issue 15) ----------------------------------------------------
+
+from workbook.lectures import full_stack_db as fdb  # noqa: E402
+from workbook.lectures import full_stack_drift as fdr  # noqa: E402
+from workbook.lectures import full_stack_eval as fev  # noqa: E402
+from workbook.lectures import full_stack_queue as fq  # noqa: E402
+
+
+def test_review_records_are_deterministic_and_limits_are_named() -> None:
+    records = fev.review_records(200, seed=4, negated_share=0.5)
+    assert records == fev.review_records(200, seed=4, negated_share=0.5)
+    assert {r["form"] for r in records} == {"plain", "negated"}
+    assert all(r["label"] != "neutral" for r in records if r["form"] == "negated")
+    assert all(r["form"] == "plain" for r in fev.review_records(50, negated_share=0.0))
+    with pytest.raises(ValueError, match="negated_share"):
+        fev.review_records(10, negated_share=1.01)
+    with pytest.raises(ValueError, match="n >= 1"):
+        fev.review_records(0)
+
+
+def test_slice_accuracy_is_per_group_accuracy_and_worst_respects_min_size() -> None:
+    records = [{"label": "positive", "aspect": "Price", "form": "plain"}] * 3 + \
+              [{"label": "negative", "aspect": "Price", "form": "negated"}] * 2 + \
+              [{"label": "positive", "aspect": "Screen", "form": "negated"}]
+    predictions = ["positive", "positive", "negative", "positive", "negative", "negative"]
+    table = fev.slice_accuracy(records, predictions, by="form", lang="en")
+    got = dict(zip(table["slice"], table["accuracy"]))
+    assert got == pytest.approx({"plain": 2 / 3, "negated": 1 / 3})
+    assert fev.worst_slice(table, 1) == {"slice": "negated", "accuracy": pytest.approx(1 / 3), "n": 3}
+    by_aspect = fev.slice_accuracy(records, predictions, by="aspect", lang="en")
+    assert fev.worst_slice(by_aspect, 1)["slice"] == "Screen"  # one example, accuracy 0
+    assert fev.worst_slice(by_aspect, 2)["slice"] == "Price"  # the one-example slice is below the minimum
+    assert fev.worst_slice(by_aspect, 6) is None
+    with pytest.raises(ValueError, match="by must be"):
+        fev.slice_accuracy(records, predictions, by="colour")
+    with pytest.raises(ValueError, match="6 records but 2 predictions"):
+        fev.slice_accuracy(records, predictions[:2])
+
+
+def test_slice_report_finds_the_negated_slice_in_both_languages() -> None:
+    import matplotlib.pyplot as plt
+
+    en = fev.slice_report("form", 20, lang="en").data
+    ko = fev.slice_report("form", 20, lang="ko").data
+    assert "Worst slice with at least 20 examples: negated" in en
+    assert "가장 나쁜 것: 부정 표현" in ko
+    assert "No slice has 1000 examples" in fev.slice_report("form", 1000, lang="en").data
+    plt.close("all")
+
+
+def test_slice_controls_drive_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    from workbook.widgets import live
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: None)
+    controls = fev.slice_controls("en")
+    box = live(lambda **v: fev.slice_report(**v, lang="en"), controls)
+    assert "Worst slice" in box.output.value
+    controls["by"].value = "form"
+    assert "negated" in box.output.value.split("Worst slice")[1][:80]
+
+
+class _RuleModel:
+    """A stand-in model: 'not' makes a phrase negative, otherwise the phrase's own label (an oracle)."""
+
+    classes_ = np.array(["negative", "neutral", "positive"])
+
+    def __init__(self, negation_aware: bool) -> None:
+        self.aware = negation_aware
+        self.lookup = {text.split(": ")[1]: label for text, label in fev.behavioural_cases("en")["mft"]}
+        for label, phrases in fs._PHRASES.items():
+            self.lookup.update({en + ".": label for en, _ in phrases})
+
+    def predict(self, texts):
+        out = []
+        for text in texts:
+            phrase = text.split(": ")[1]
+            if phrase.startswith("not "):
+                out.append("negative" if self.aware else self.lookup.get(phrase.replace("not ", "really ", 1), "positive"))
+            else:
+                out.append(self.lookup.get(phrase, "neutral"))
+        return np.array(out)
+
+    def predict_proba(self, texts):
+        return np.array([[float(p == c) for c in self.classes_] for p in self.predict(texts)])
+
+
+def test_behavioural_tests_pass_a_right_model_and_fail_a_negation_blind_one() -> None:
+    right = fev.run_behavioural_tests(_RuleModel(negation_aware=True), "en")
+    assert right["failures"].tolist() == [0, 0, 0]
+    blind = fev.run_behavioural_tests(_RuleModel(negation_aware=False), "en")
+    assert blind["failures"].tolist()[:2] == [0, 0] and blind["failures"].iloc[2] > 0
+    assert "not" in blind["example failure"].iloc[2]
+    trained = fev.run_behavioural_tests(fev.train_review_model(0, lang="ko"), "ko")
+    assert trained["실패 수"].iloc[2] > 0  # the real model fails the directional test it was never trained for
+
+
+# --- Job 7: file server + message queue --------------------------------------------------------------
+
+
+def test_model_archive_round_trips_through_the_file_server(tmp_path: Path) -> None:
+    model, X = fs.train_demo_model(0)
+    version, path = fq.package_model(model, tmp_path)
+    assert path.name == f"iris-{version}.zip" and version == fs.model_version(model)
+    assert fq.package_model(model, tmp_path) == (version, path)  # same model, same archive name
+    with fq.file_server(tmp_path) as url:
+        loaded, manifest = fq.fetch_model(f"{url}/{path.name}")
+        assert manifest["version"] == version
+        assert loaded.predict(X).tolist() == model.predict(X).tolist()
+        with pytest.raises(urllib.error.HTTPError):
+            fq.fetch_model(f"{url}/missing.zip")
+    assert all(th.name != "full-stack-file-server" for th in threading.enumerate())
+
+
+def test_a_tampered_archive_is_refused_naming_the_url(tmp_path: Path) -> None:
+    import zipfile
+
+    model, _ = fs.train_demo_model(0)
+    _, path = fq.package_model(model, tmp_path)
+    other, _ = fs.train_demo_model(1)
+    other.coef_ = other.coef_ * 2
+    with zipfile.ZipFile(path) as archive:
+        manifest = archive.read("manifest.json")
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as archive:
+        archive.writestr("model.pkl", __import__("pickle").dumps(other))
+        archive.writestr("manifest.json", manifest)
+    with zipfile.ZipFile(tmp_path / "short.zip", "w") as archive:
+        archive.writestr("model.pkl", b"")
+    with fq.file_server(tmp_path) as url:
+        with pytest.raises(ValueError, match=r"bad\.zip: the weights do not match"):
+            fq.fetch_model(f"{url}/bad.zip")
+        with pytest.raises(ValueError, match=r"short\.zip: model archive lacks manifest\.json"):
+            fq.fetch_model(f"{url}/short.zip")
+
+
+def test_queue_workers_answer_every_job_like_the_model(tmp_path: Path) -> None:
+    model, X = fs.train_demo_model(0)
+    _, path = fq.package_model(model, tmp_path)
+    rows = X[::5].tolist()
+    with fq.file_server(tmp_path) as url:
+        run = fq.run_queue(f"{url}/{path.name}", rows, workers=3, service_ms=1)
+        table = fq.throughput_table(f"{url}/{path.name}", rows[:8], workers=(1, 2), service_ms=1, lang="ko")
+        with pytest.raises(ValueError, match="at least one worker"):
+            fq.run_queue(f"{url}/{path.name}", rows, workers=0)
+    assert [run.predictions[i] for i in range(len(rows))] == model.predict(np.asarray(rows)).tolist()
+    assert sum(run.handled_by.values()) == len(rows) and len(run.handled_by) == 3
+    assert run.throughput > 0 and len(run.latencies_ms) == len(rows)
+    assert table["워커 수"].tolist() == [1, 2] and table["속도 향상"].iloc[0] == 1.0
+    assert [sum(jobs) for jobs in table["워커별 처리 수"]] == [8, 8]
+    assert not [th for th in threading.enumerate() if th.name.startswith("full-stack-worker")]
+
+
+# --- monitoring: drift --------------------------------------------------------------------------------
+
+
+def test_psi_is_zero_for_the_same_sample_and_grows_with_a_shift() -> None:
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=2000)
+    assert fdr.psi(reference, reference) == pytest.approx(0.0, abs=1e-12)
+    assert fdr.psi(reference, rng.normal(size=2000)) < 0.1
+    assert fdr.psi(reference, rng.normal(0.5, size=2000)) > fdr.PSI_ALERT
+    # by hand on two bins: shares (0.5, 0.5) against (0.8, 0.2)
+    hand = (0.8 - 0.5) * np.log(0.8 / 0.5) + (0.2 - 0.5) * np.log(0.2 / 0.5)
+    assert fdr.psi([0, 0, 1, 1], [0] * 8 + [1] * 2, bins=2) == pytest.approx(hand)
+    with pytest.raises(ValueError, match="at least 10 reference values"):
+        fdr.psi(reference[:9], reference)
+
+
+def test_drift_table_flags_only_the_shifted_feature_with_scipy_ks() -> None:
+    from scipy.stats import ks_2samp
+
+    _, X = fs.train_demo_model(0)
+    reference, live_rows = fdr.served_stream(X, 0.0, seed=1), fdr.served_stream(X, 1.0, seed=0)
+    table = fdr.drift_table(reference, live_rows, ["a", "b", "c", "d"])
+    assert table["alert"].tolist() == ["—", "—", "⚠", "—"]
+    assert table["KS"].iloc[2] == round(float(ks_2samp(reference[:, 2], live_rows[:, 2]).statistic), 3)
+    calm = fdr.drift_table(reference, fdr.served_stream(X, 0.0, seed=0), ["a", "b", "c", "d"])
+    assert set(calm["alert"]) == {"—"}
+    with pytest.raises(ValueError, match="4 columns"):
+        fdr.drift_table(reference, live_rows[:, :3], ["a", "b", "c", "d"])
+
+
+def test_drift_report_alerts_past_a_shift_and_speaks_korean() -> None:
+    assert "No drift alert" in fdr.drift_report(0.0, lang="en").data
+    assert "Drift alert: petal length" in fdr.drift_report(1.0, lang="en").data
+    assert "드리프트 경보: 꽃잎 길이" in fdr.drift_report(1.0, lang="ko").data
+    assert fdr.drift_controls("ko")["shift"].description == "이동 (표준편차)"
+
+
+# --- labels in SQLite, version = hash over a query ---------------------------------------------------------
+
+
+def test_query_hash_follows_content_not_storage() -> None:
+    import sqlite3
+
+    conn = fdb.labels_db(6, seed=0)
+    first = fdb.query_hash(conn)
+    assert fdb.query_hash(fdb.labels_db(6, seed=0)) == first  # another database, same content
+    file, label = conn.execute("SELECT file, label FROM labels ORDER BY file").fetchone()
+    assert fdb.relabel(conn, file, label) == 1 and fdb.query_hash(conn) == first
+    other = next(x for x in fs.LABELS if x != label)
+    fdb.relabel(conn, file, other)
+    assert fdb.query_hash(conn) != first
+    fdb.relabel(conn, file, label)
+    assert fdb.query_hash(conn) == first  # back to the same content, back to the same id
+    reversed_order = fdb.query_hash(conn, "SELECT file, label FROM labels ORDER BY file DESC")
+    assert reversed_order != first  # the same rows in another order are another result
+    assert fdb.query_hash(conn, "SELECT file AS f, label FROM labels ORDER BY file") != first  # column names count
+    assert fdb.relabel(conn, "no_such_file.txt", "positive") == 0
+    with pytest.raises(sqlite3.IntegrityError):
+        fdb.relabel(conn, file, "spam")
+    assert fdb.query_hash(conn) == first  # the failed UPDATE left nothing half-written
+
+
+def _simulated_queue(durations: list[float], workers: int) -> float:
+    """The makespan by an event simulation (an independent way to get the key's answers)."""
+    clock, busy, waiting = 0.0, [], list(durations)
+    while waiting or busy:
+        while waiting and len(busy) < workers:
+            busy.append(clock + waiting.pop(0))
+        clock = min(busy)
+        busy.remove(clock)
+    return clock
+
+
+def test_makespan_key_agrees_with_a_simulation_and_the_check_judges() -> None:
+    spec = QUESTIONS["q8"]
+    for case in spec["cases"] + spec["hidden"]:
+        assert case["expect"] == _simulated_queue(*case["args"]), case
+    assert check("full_stack.q8", _simulated_queue, lang="en").passed  # a differently written right answer
+
+    def round_robin(durations, workers):  # job i to worker i % workers: not "the first free worker"
+        loads = [0.0] * workers
+        for i, d in enumerate(durations):
+            loads[i % workers] += d
+        return max(loads)
+
+    def total_over_workers(durations, workers):
+        return sum(durations) / workers
+
+    assert check("full_stack.q8", round_robin, lang="en").status == "failed"
+    assert check("full_stack.q8", total_over_workers, lang="en").status == "failed"
+
+
+def test_render_html_escapes_values_and_names_a_missing_one() -> None:
+    import jinja2
+
+    from workbook.lectures.html_template import render_html
+
+    shown = render_html("<p>{{ text }}</p>{{ safe|safe }}", text="<script>x</script> & co", safe="<b>ok</b>").data
+    assert shown == "<p>&lt;script&gt;x&lt;/script&gt; &amp; co</p><b>ok</b>"
+    with pytest.raises(jinja2.UndefinedError, match="missing"):
+        render_html("{{ missing }}")

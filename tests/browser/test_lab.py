@@ -76,7 +76,9 @@ LECTURES: dict[str, Lecture] = {
         controls=(Control("noise", "slider", ko="노이즈"),  # a figure: the new <img> differs
                   Control("new label", "dropdown", ko="새 라벨"),
                   Control("bits", "slider", ko="비트"),
-                  Control("workers", "slider", changes=r"need\s+(\d+)\s+machine", ko="워커 수"))),
+                  Control("workers", "slider", changes=r"need\s+(\d+)\s+machine", ko="워커 수"),
+                  Control("slice by", "dropdown", ko="나누는 기준"),
+                  Control("shift (SD)", "slider", shows=r"PSI", ko="이동 (표준편차)"))),
     "02_ai_ethics": Lecture(
         sliders=10, dropdowns=3,
         controls=(Control("threshold", "slider", shows=r"FPR",  # the COMPAS threshold moves the FPR shown
@@ -84,7 +86,11 @@ LECTURES: dict[str, Lecture] = {
                   Control("mechanism", "dropdown", ko="경로"),
                   Control("base rate", "slider", ko="기저율"),
                   Control("ε", "slider"),
-                  Control("hide sex", "checkbox", ko="성별 숨기기"))),
+                  Control("hide sex", "checkbox", ko="성별 숨기기"),
+                  # the hours slider shows each value exactly (a log slider once showed 240 as 251.189)
+                  Control("hours", "slider", shows=r"× 500 h ×", ko="시간"),
+                  Control("method", "dropdown", ko="방법"),
+                  Control("place grain", "dropdown", ko="장소 단위"))),
     "03_career_building": Lecture(
         sliders=8, buttons=2,
         controls=(Control("Shipping products", "slider", ko="제품 출시"),

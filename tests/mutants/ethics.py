@@ -155,6 +155,36 @@ def weat_pure_python(X, Y, A, B):
 
 assert hmac  # the lecture's tokens are HMACs; the mutants use eth.rotating_token like the learner
 
+
+def routes_any(routes, known):
+    return sorted(p for p, day in routes.items() if any(day[slot] == place for slot, place in known)) if known else sorted(routes)
+
+
+def routes_unsorted(routes, known):
+    return [p for p, day in routes.items() if all(day[slot] == place for slot, place in known)]
+
+
+def routes_one_based(routes, known):
+    return sorted(p for p, day in routes.items() if all(0 < slot <= len(day) and day[slot - 1] == place for slot, place in known))
+
+
+def routes_narrowed(routes, known):
+    left = set(routes)
+    for slot, place in known:
+        left = {p for p in left if routes[p][slot] == place}
+    return sorted(left)
+
+
+def routes_pandas(routes, known):
+    import pandas as pd
+
+    frame = pd.DataFrame(routes)  # one column per person, one row per time slot
+    mask = pd.Series(True, index=frame.columns)
+    for slot, place in known:
+        mask &= frame.loc[slot] == place
+    return sorted(frame.columns[mask].tolist())
+
+
 MUTANTS = [
     wrong("ethics.q1", "proxy read as feature selection", {**MECHANISMS, "s5": "feature selection"}),
     wrong("ethics.q1", "labelling and target variable swapped", {**MECHANISMS, "s1": "labelling", "s2": "target variable"}),
@@ -208,4 +238,10 @@ MUTANTS = [
     wrong("ethics.q11", "standard deviation over X only", weat_std_of_x),
     wrong("ethics.q11", "dot products, not cosines", weat_dot_product),
     right("ethics.q11", "pure Python with statistics.stdev", weat_pure_python),
+    wrong("ethics.q14", "any published point, not all", routes_any),
+    wrong("ethics.q14", "in the dict's order, not sorted", routes_unsorted),
+    wrong("ethics.q14", "time slots counted from 1", routes_one_based),
+    right("ethics.q14", "a set of candidates narrowed point by point", routes_narrowed),
+    right("ethics.q14", "pandas", routes_pandas),
 ]
+

@@ -136,6 +136,40 @@ def softmax_math_rounded(logits, T):
     return [round(x / sum(e), 4) for x in e]
 
 
+
+def makespan_round_robin(durations, workers):
+    loads = [0] * workers
+    for i, d in enumerate(durations):
+        loads[i % workers] += d
+    return max(loads)
+
+
+def makespan_average(durations, workers):
+    return sum(durations) / workers
+
+
+def makespan_longest(durations, workers):
+    return max(durations, default=0)
+
+
+def makespan_heap(durations, workers):
+    import heapq
+
+    free, end = [0] * workers, 0
+    for d in durations:
+        done = heapq.heappop(free) + d
+        end = max(end, done)
+        heapq.heappush(free, done)
+    return end
+
+
+def makespan_min(durations, workers):
+    free = [0.0] * workers
+    for d in durations:
+        free[free.index(min(free))] += d
+    return max(free)
+
+
 MUTANTS = [
     wrong("full_stack.q1", "TensorRT lightweighting put under model", {**STAGES, "Engineering lightweighting (TensorRT, quantization)": "model"}),
     wrong("full_stack.q1", "research under data", {**STAGES, "Research existing work and internalise it": "data"}),
@@ -172,4 +206,10 @@ MUTANTS = [
     right("full_stack.q7", "'240' as a string", "240"),
     right("full_stack.q7", "240.0 from a float computation", 1000 / 50 * 4 * 3),
     right("full_stack.q7", "a NumPy integer", np.int64(240)),
+    wrong("full_stack.q8", "round robin, not the first free worker", makespan_round_robin),
+    wrong("full_stack.q8", "total work divided by the workers", makespan_average),
+    wrong("full_stack.q8", "the longest job only", makespan_longest),
+    right("full_stack.q8", "a heap of free times", makespan_heap),
+    right("full_stack.q8", "a list and min()", makespan_min),
 ]
+

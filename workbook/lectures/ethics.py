@@ -1,16 +1,16 @@
 """Lecture 2 — AI ethics: the plain functions behind its widgets, data loader and property checker.
 
 Covers a quiz on the five ways bias enters (Barocas & Selbst), the COMPAS counts (ProPublica, 2016)
-and their error rates per group (checked against fairlearn), Chouldechova's identity,
-group-specific thresholds, rotating contact-tracing tokens, the Laplace mechanism, k-anonymity, and
-the energy and CO₂ of training a model. Every widget function returns something displayable and takes
-plain values, so tests call it without a browser.
+and their error rates per group (checked against fairlearn), Chouldechova's identity and
+group-specific thresholds. Every widget function returns something displayable and takes plain values,
+so tests call it without a browser. The other sections live in their own modules, imported here so the
+notebooks keep one name (``eth``) for them: ``ethics_privacy`` (tokens, Laplace, k-anonymity) and
+``ethics_society`` (AI Now, deepfakes, climate, the training footprint); the notebook imports
+``ethics_mitigation``, ``ethics_labels``, ``ethics_routes`` and ``ethics_embeddings`` directly.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,12 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..i18n import get_lang, t
+from ..i18n import t
+# Re-exported: the lecture notebook, the exercises and the tests call these as ``eth.<name>``.
+from .ethics_privacy import (generalise, k_anonymity_view, laplace_release, laplace_view,  # noqa: F401
+                             linkage_view, patients, phone_keys, rotating_token)
+from .ethics_society import (AI_NOW_DOMAINS, CAR_TONNES_PER_YEAR, CLIMATE_AREAS, DEEPFAKE_TYPES,  # noqa: F401
+                             ai_now_table, climate_table, deepfake_table, training_footprint)
 
 COMPAS_FILE = "compas_race_decile_recid.csv"
 COMPAS_COLUMNS = ("race", "decile", "two_year_recid", "defendants")
@@ -54,8 +59,8 @@ MECHANISMS: dict[str, dict[str, str]] = {
         "ko": "특성 선택",
         "en_what": "The chosen features describe some groups too coarsely to tell their members apart.",
         "ko_what": "선택한 특성이 어떤 집단을 너무 거칠게 묘사해서 구성원을 구분하지 못합니다.",
-        "en_example": "Ranking applicants by the prestige of their university ignores skills gained elsewhere.",
-        "ko_example": "출신 대학의 명성으로 지원자를 평가하면 다른 곳에서 얻은 역량을 무시하게 됩니다.",
+        "en_example": "A hiring model that ranks applicants by their home region or the prestige of their university judges them by a coarse group label, not by their skills.",
+        "ko_example": "채용 모델이 지원자를 출신 지역이나 출신 대학의 명성으로 평가하면, 개인의 역량이 아니라 집단에 붙은 거친 꼬리표로 판단하게 됩니다.",
     },
     "proxies": {
         "ko": "대리 변수",
@@ -65,42 +70,6 @@ MECHANISMS: dict[str, dict[str, str]] = {
         "ko_example": "인종 정보를 지워도 우편번호가 인종을 대신 나타낼 수 있습니다.",
     },
 }
-
-# The four families of facial manipulation (Tolosana et al., 2020, "DeepFakes and Beyond").
-DEEPFAKE_TYPES: dict[str, tuple[str, str, str]] = {
-    "entire face synthesis": ("전체 얼굴 합성", "A face of a person who does not exist, generated from noise (e.g. StyleGAN).",
-                              "존재하지 않는 사람의 얼굴을 노이즈에서 생성 (예: StyleGAN)."),
-    "identity swap": ("신원 교체", "One person's face replaced by another's in a video.",
-                      "영상 속 사람의 얼굴을 다른 사람의 얼굴로 바꿈."),
-    "attribute manipulation": ("속성 조작", "Changing hair, age, gender or glasses of a real face.",
-                               "실제 얼굴의 머리 모양, 나이, 성별, 안경 등을 바꿈."),
-    "expression swap": ("표정 교체", "Transferring another person's facial expression and lip movement (e.g. Face2Face).",
-                        "다른 사람의 표정과 입 모양을 옮겨 옴 (예: Face2Face)."),
-}
-
-# AI Now 2016 report: domains where automated decisions affect people, and where bias is amplified.
-# Each: (Korean name, English example, Korean example).
-AI_NOW_DOMAINS: dict[str, tuple[str, str, str]] = {
-    "housing": ("주거", "tenant screening, mortgage approval", "임차인 심사, 주택담보대출 승인"),
-    "health insurance": ("건강보험", "premiums and coverage from predicted risk", "예측된 위험에 따른 보험료와 보장 범위"),
-    "credit": ("신용", "credit scores and loan decisions", "신용 점수와 대출 심사"),
-    "employment": ("고용", "CV screening, scheduling, automation of jobs", "이력서 선별, 근무 일정 배정, 일자리 자동화"),
-    "legal": ("사법", "risk assessment in bail and sentencing (COMPAS)", "보석과 형량 결정의 위험 평가 (COMPAS)"),
-}
-
-# Rolnick et al. (2019), "Tackling Climate Change with Machine Learning": areas discussed in the talk.
-# Each: (Korean name, English example, Korean example).
-CLIMATE_AREAS: dict[str, tuple[str, str, str]] = {
-    "electricity systems": ("전력 시스템", "forecast supply and demand, integrate renewables",
-                            "전력 수요와 공급 예측, 재생에너지 연계"),
-    "transportation": ("교통·운송", "route and load optimisation, demand modelling", "경로와 적재 최적화, 수요 모델링"),
-    "buildings and cities": ("건물과 도시", "smart heating and cooling control", "보일러·냉난방의 스마트 제어"),
-    "industry": ("산업", "optimise supply chains and processes", "공급망과 공정 최적화"),
-    "farms and forests": ("농업·산림", "precision agriculture, monitor deforestation", "정밀 농업, 산림 파괴 감시"),
-    "climate prediction": ("기후 예측", "faster climate models, extreme-event forecasts", "더 빠른 기후 모델, 극한 기상 예측"),
-}
-
-CAR_TONNES_PER_YEAR = 4.6  # US EPA: a typical passenger car emits about 4.6 t CO₂ a year
 
 
 # ------------------------------------------------------------------------------------ figure text
@@ -404,153 +373,3 @@ def thresholds_view(black_threshold: int = PROPUBLICA_THRESHOLD, white_threshold
     rates = group_rates(load_compas(), {"Black": black_threshold, "White": white_threshold})
     rates.loc[t("gap (Black − White)", "격차 (Black − White)")] = rates.loc["Black"] - rates.loc["White"]
     return rates.round(4)
-
-
-# ----------------------------------------------------------------------------------------- privacy
-
-
-def rotating_token(key: bytes, epoch: int) -> str:
-    """The token a phone broadcasts in one time epoch: HMAC-SHA256(key, epoch), first 16 hex digits."""
-    return hmac.new(key, epoch.to_bytes(8, "big"), hashlib.sha256).hexdigest()[:16]
-
-
-def phone_keys(users: tuple[str, ...] = ("A", "B", "C"), seed: int = 0) -> dict[str, bytes]:
-    """Each user's secret key, as the health authority holds it after registration."""
-    rng = np.random.default_rng(seed)
-    return {user: rng.bytes(32) for user in users}
-
-
-def linkage_view(observer: str = "snooper", epochs: int = 4, seed: int = 0) -> pd.DataFrame:
-    """What one observer can link among the tokens user A broadcast over ``epochs`` epochs.
-
-    A Bluetooth snooper hears every token but, without the key, sees unrelated random strings; a close
-    contact keeps the tokens it heard while near A (the last two epochs) and learns no more; the health
-    authority holds every registered key, recomputes each user's tokens and so links them all to A.
-    """
-    observers = ("snooper", "contact", "health authority")
-    if observer not in observers:
-        raise ValueError(f"observer must be one of {observers}, not {observer!r}")
-    if epochs < 1:
-        raise ValueError("epochs must be at least 1")
-    keys = phone_keys(seed=seed)
-    heard = range(max(0, epochs - 2), epochs) if observer == "contact" else range(epochs)
-    unknown = t("? (cannot be linked)", "? (연결할 수 없음)")
-    rows = []
-    for epoch in heard:
-        token = rotating_token(keys["A"], epoch)
-        if observer == "health authority":
-            owners = [user for user, key in keys.items() if rotating_token(key, epoch) == token]
-            linked = owners[0] if owners else unknown
-        else:
-            linked = unknown
-        rows.append({t("epoch", "구간"): epoch, t("token", "토큰"): token, t("linked to", "연결된 사용자"): linked})
-    return pd.DataFrame(rows)
-
-
-def laplace_release(true_count: float, epsilon: float, sensitivity: float = 1.0, size: int = 1,
-                    seed: int = 0) -> np.ndarray:
-    """``size`` releases of a query answer through the Laplace mechanism: answer + Laplace(0, sensitivity/ε)."""
-    if epsilon <= 0 or sensitivity <= 0:
-        raise ValueError("epsilon and sensitivity must be positive")
-    return true_count + np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon, size=size)
-
-
-def laplace_view(epsilon: float = 1.0, true_count: int = 42, sensitivity: float = 1.0, seed: int = 0,
-                 lang: str | None = None) -> Any:
-    """Histogram of 2,000 releases of a count through the Laplace mechanism, scale = sensitivity/ε."""
-    from matplotlib.figure import Figure
-
-    noisy = laplace_release(true_count, epsilon, sensitivity, size=2000, seed=seed)
-    scale = sensitivity / epsilon
-    within = np.mean(np.abs(noisy - true_count) <= 2)
-    fig = Figure(figsize=(7, 3.2), layout="constrained")
-    ax = fig.subplots()
-    ax.hist(noisy, bins=80, range=(true_count - 40, true_count + 40), color="#6a8caf")  # fixed axis: compare ε
-    ax.axvline(true_count, color="black", linestyle="--", label=t(f"true count {true_count}", f"실제 값 {true_count}", lang))
-    ax.set_title(t(f"ε = {epsilon:g}: scale b = {scale:.2f}; {within:.0%} of releases within ±2",
-                   f"ε = {epsilon:g}: 척도 b = {scale:.2f}, 공개값의 {within:.0%}가 실제 값 ±2 이내", lang))
-    ax.set_xlabel(t("released count", "공개된 값", lang))
-    ax.set_ylabel(t("releases (of 2,000)", "공개 횟수 (2,000번 중)", lang))
-    ax.legend(loc="upper right")
-    return fig
-
-
-def patients(seed: int = 0, n: int = 20) -> pd.DataFrame:
-    """A small generated medical table: quasi-identifiers (age, zip, sex) and a sensitive diagnosis."""
-    rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "age": rng.integers(20, 60, size=n),
-        "zip": [f"{p}{rng.integers(0, 100):02d}" for p in rng.choice(["130", "131", "148"], size=n)],
-        "sex": rng.choice(["F", "M"], size=n),
-        "diagnosis": rng.choice(["flu", "diabetes", "asthma", "HIV"], size=n, p=[0.4, 0.25, 0.25, 0.1]),
-    })
-
-
-def generalise(table: pd.DataFrame, age_band: int = 1, zip_digits: int = 5, drop_sex: bool = False) -> pd.DataFrame:
-    """Coarsen the quasi-identifiers: ages to bands of ``age_band`` years, zips to their first digits."""
-    if age_band < 1 or not 0 <= zip_digits <= 5:
-        raise ValueError("age_band must be >= 1 and zip_digits between 0 and 5")
-    out = table.copy()
-    if age_band > 1:
-        low = table["age"] // age_band * age_band
-        out["age"] = [f"{a}-{a + age_band - 1}" for a in low]
-    out["zip"] = [z[:zip_digits] + "*" * (5 - zip_digits) for z in table["zip"]]
-    if drop_sex:
-        out["sex"] = "*"
-    return out
-
-
-def k_anonymity_view(age_band: int = 10, zip_digits: int = 3, drop_sex: bool = False, seed: int = 0) -> pd.DataFrame:
-    """The generated table after generalisation, sorted by equivalence class, with each class's size."""
-    out = generalise(patients(seed), age_band, zip_digits, drop_sex)
-    quasi = ["age", "zip", "sex"]
-    out[t("class size", "동질 집합 크기")] = out.groupby(quasi)["diagnosis"].transform("size")
-    return out.sort_values(quasi).reset_index(drop=True)
-
-
-# ------------------------------------------------------------------------------------ society & humanity
-
-
-def _glossary(entries: Mapping[str, tuple[str, str, str]], en_columns: tuple[str, str],
-              ko_columns: tuple[str, str, str]) -> pd.DataFrame:
-    """A table of (English name, Korean name, English text, Korean text) entries in the current language:
-    the English name and its text in English; in Korean the Korean name, the English one beside it, and
-    the Korean text."""
-    if get_lang() == "en":
-        return pd.DataFrame([(en, text) for en, (_, text, _) in entries.items()], columns=list(en_columns))
-    return pd.DataFrame([(ko, en, text) for en, (ko, _, text) in entries.items()], columns=list(ko_columns))
-
-
-def ai_now_table() -> pd.DataFrame:
-    """The AI Now 2016 domains with an example of automated decisions in each."""
-    return _glossary(AI_NOW_DOMAINS, ("domain", "automated decisions, e.g."), ("영역", "영어", "자동화된 결정의 예"))
-
-
-def deepfake_table() -> pd.DataFrame:
-    """The four types of facial manipulation, with what each does (in Korean with the English name, which
-    the exercise takes as the answer)."""
-    return _glossary(DEEPFAKE_TYPES, ("type", "what it does"), ("유형", "영어 이름 (답안용)", "설명"))
-
-
-def climate_table() -> pd.DataFrame:
-    """Rolnick et al. (2019)'s areas where ML can help with climate change."""
-    return _glossary(CLIMATE_AREAS, ("area", "ML example"), ("분야", "영어", "ML 활용 예"))
-
-
-def training_footprint(gpus: int = 8, kw_per_gpu: float = 0.3, hours: float = 240.0, pue: float = 1.5,
-                       grid_kg_per_kwh: float = 0.45) -> Any:
-    """HTML: the energy (GPUs × kW × hours × PUE) and CO₂ (× grid intensity) of one training run."""
-    from IPython.display import HTML
-
-    if min(gpus, kw_per_gpu, hours, grid_kg_per_kwh) < 0 or pue < 1:
-        raise ValueError("counts, power, hours and grid intensity must be >= 0, and PUE >= 1")
-    kwh = gpus * kw_per_gpu * hours * pue
-    tonnes = kwh * grid_kg_per_kwh / 1000
-    cars = tonnes / CAR_TONNES_PER_YEAR
-    return HTML(
-        f"<p>{gpus} × {kw_per_gpu:g} kW × {hours:g} h × PUE {pue:g} = <b>{kwh:,.0f} kWh</b><br>"
-        f"× {grid_kg_per_kwh:g} kg CO₂/kWh = <b>{tonnes:,.2f} t CO₂</b> "
-        + t(f"≈ {cars:.2f} car-years (a car emits about {CAR_TONNES_PER_YEAR} t a year)",
-            f"≈ 승용차 {cars:.2f}대가 1년 동안 내뿜는 양 (승용차 1대는 1년에 약 {CAR_TONNES_PER_YEAR} t 배출)")
-        + "</p>"
-    )
