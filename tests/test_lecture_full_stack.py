@@ -194,11 +194,17 @@ def test_annotation_tool_takes_label_numbers_from_the_keyboard() -> None:
     tool = fs.AnnotationTool(fs.review_items(4, seed=0))
     tool.keys.value = "2"
     assert tool.answers == [fs.LABELS[1]] and tool.keys.value == ""
-    tool.keys.value = "x"  # not a label number: ignored, box cleared
+    assert tool.notice.value == ""
+    tool.keys.value = "x"  # not a label number: no label, box cleared, and the tool says why
+    assert "&#x27;x&#x27; is not a label key: type a digit from 1 to 3" in tool.notice.value
     tool.keys.value = "9"
     assert tool.answers == [fs.LABELS[1]] and tool.keys.value == ""
+    assert "&#x27;9&#x27; is not a label key" in tool.notice.value and "1 = " in tool.notice.value
     tool.keys.value = "3"
-    assert tool.answers == [fs.LABELS[1], fs.LABELS[2]]
+    assert tool.answers == [fs.LABELS[1], fs.LABELS[2]] and tool.notice.value == ""
+    korean = fs.AnnotationTool(fs.review_items(4, seed=0), lang="ko")
+    korean.keys.value = "<b>"  # escaped, and the last key is what counts
+    assert "라벨 키가 아닙니다" in korean.notice.value and "&#x27;&gt;&#x27;" in korean.notice.value
 
 
 def test_annotation_tool_kappa_is_scikit_learns() -> None:

@@ -133,7 +133,8 @@ class AnnotationTool:
                            placeholder=t(f"or type 1-{len(self.labels)} here", f"또는 여기에 1~{len(self.labels)} 입력", lang))
         self.keys.observe(self._typed, names="value")
         self.view = w.HTML(self.render())
-        self.widget = w.VBox([self.view, w.HBox([*self.buttons, self.undo_button]), self.keys])
+        self.notice = w.HTML("")  # why a typed key did nothing
+        self.widget = w.VBox([self.view, w.HBox([*self.buttons, self.undo_button]), self.keys, self.notice])
 
     @property
     def done(self) -> bool:
@@ -153,7 +154,14 @@ class AnnotationTool:
             return
         if key.isdigit() and 1 <= int(key) <= len(self.labels):
             self.label(self.labels[int(key) - 1])
-        self.keys.value = ""  # ready for the next key; other keys are ignored
+            self.notice.value = ""
+        else:  # say why nothing happened, rather than swallowing the key
+            n = len(self.labels)
+            choices = ", ".join(f"{i} = {label_name(name, self.lang)}" for i, name in enumerate(self.labels, start=1))
+            self.notice.value = html.escape(t(f"'{key}' is not a label key: type a digit from 1 to {n} ({choices}).",
+                                              f"'{key}': 라벨 키가 아닙니다. 1부터 {n}까지의 숫자를 입력하세요({choices}).",
+                                              self.lang))
+        self.keys.value = ""  # ready for the next key
 
     def undo(self) -> None:
         """Forget the last label."""
