@@ -4,10 +4,10 @@ the strict reading of what comes back (``workbook.export``, ``workbook.kernel_ex
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import collecting_shell
 
 from workbook import judge, keys
 from workbook.export import export_cells, parse_payload, plan_of
@@ -25,17 +25,8 @@ def _fixture_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture()
 def shell():
     """An IPython shell whose display messages are collected instead of sent."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    sh = InteractiveShell.instance()
-    sent: list[dict] = []
-    original = sh.display_pub.publish
-    sh.display_pub.publish = lambda data, metadata=None, **kw: sent.append(data)
-    sh.sent = sent
-    yield sh
-    sh.display_pub.publish = original
-    for name in [n for n in sys.modules if n.startswith("_wb_")]:
-        del sys.modules[name]
+    with collecting_shell() as sh:
+        yield sh
 
 
 def _run(shell, prelude: str, student: str, cells) -> dict:

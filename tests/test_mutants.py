@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import collecting_shell
 
 from tests.mutants import LECTURES, Mutant
 from workbook import check, judge, keys, set_lang
@@ -31,17 +32,8 @@ SEED = 0
 @pytest.fixture(scope="module")
 def shell():
     """An IPython shell whose display messages are collected instead of sent (the kernel's side of the export)."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    sh = InteractiveShell.instance()
-    sent: list[dict] = []
-    original = sh.display_pub.publish
-    sh.display_pub.publish = lambda data, metadata=None, **kw: sent.append(data)
-    sh.sent = sent
-    yield sh
-    sh.display_pub.publish = original
-    for name in [n for n in sys.modules if n.startswith("_wb_")]:
-        del sys.modules[name]
+    with collecting_shell() as sh:
+        yield sh
 
 
 @pytest.fixture(autouse=True)

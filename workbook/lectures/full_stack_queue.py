@@ -29,7 +29,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from ..i18n import t
-from .full_stack_serving import version_id
+from .full_stack_serving import running, version_id
 
 ARCHIVE_MEMBERS = ("model.pkl", "manifest.json")
 
@@ -65,14 +65,8 @@ def file_server(directory: Path | str, host: str = "127.0.0.1") -> Iterator[str]
             """One log line per download would flood the notebook."""
 
     server = ThreadingHTTPServer((host, 0), partial(QuietHandler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, name="full-stack-file-server", daemon=True)
-    thread.start()
-    try:
+    with running(server, "full-stack-file-server"):
         yield f"http://{host}:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def fetch_model(url: str, timeout: float = 5.0) -> tuple[Any, dict[str, Any]]:

@@ -89,10 +89,18 @@ def serve(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
             """One log line per request would flood the notebook output."""
 
     server = make_server(host, 0, app, threaded=True, request_handler=QuietHandler)  # port 0: the OS picks a free one
-    thread = threading.Thread(target=server.serve_forever, name="full-stack-demo-server", daemon=True)
+    with running(server, "full-stack-demo-server"):
+        yield f"http://{host}:{server.server_port}"
+
+
+@contextmanager
+def running(server: Any, name: str) -> Iterator[None]:
+    """Run a stdlib-style ``server`` (``serve_forever``/``shutdown``) in a background thread while
+    the block runs; then stop it and free its port."""
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield f"http://{host}:{server.server_port}"
+        yield
     finally:
         server.shutdown()
         server.server_close()
