@@ -62,9 +62,11 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path), default=Path("solutions/keys"), show_default=True)
 @click.option("--exercises", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True)
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True, help="Language of the feedback.")
+@click.option("--student", "students", multiple=True,
+              help="Regrade only this student's submissions (repeatable; with --notebook, only that notebook).")
 def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
               force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str,
-              scheduler: str | None) -> None:
+              scheduler: str | None, students: tuple[str, ...]) -> None:
     """Grade SUBMISSIONS into --out: grades.csv, summary.csv, results.json, report.html, feedback/.
 
     \b
@@ -83,13 +85,15 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
     from .cluster import ClusterError
     from .grade import grade_all
     from .gradebook import ResultsLocked
+    from .gradedb import GradebookError
     from .keys import KeyFileError
 
     try:
         batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
                           notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
-                          memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True)
-    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError) as err:
+                          memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True,
+                          students=list(students) or None)
+    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError, GradebookError) as err:
         raise click.ClickException(str(err)) from None
     for warning in batch.isolation.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)

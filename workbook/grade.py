@@ -210,7 +210,8 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
               exercises: Path = Path("exercises"), notebooks: list[str] | None = None, jobs: int | None = None,
               timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 5000,
               force: bool = False, lang: str = "en", executor: Executor | None = None,
-              scheduler: str | None = None, isolation: str = "best", progress: bool = False) -> Batch:
+              scheduler: str | None = None, isolation: str = "best", progress: bool = False,
+              students: list[str] | None = None) -> Batch:
     """Grade every submission under ``submissions`` into ``out`` (see the module docstring).
 
     ``notebooks`` defaults to those with a key and a release that some file claims. ``isolation``
@@ -218,7 +219,8 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     any ``concurrent.futures.Executor``: a thread pool (each of its threads drives its own worker
     process) or a Dask client's executor (``client.get_executor()``: one submission at a time per
     Dask worker process). ``scheduler`` (``tcp://HOST:PORT``) connects to a Dask cluster for this
-    call. Raises FileNotFoundError for a missing folder, ValueError when there is nothing to grade
+    call. ``students`` regrades only those students' submissions (of ``notebooks``), even unchanged
+    ones; every other record in ``out`` is kept as it is. Raises FileNotFoundError for a missing folder, ValueError when there is nothing to grade
     against or a key names a helper that cannot be imported, cluster.ClusterError when the
     scheduler cannot be used, and gradebook.ResultsLocked when another grader is writing into ``out``.
     """
@@ -244,7 +246,7 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
         executor = client.get_executor(pure=False)
     try:
         return _grade_all(submissions, out, keys_dir, wanted, available, helpers, jobs, timeout_cell, timeout, memory_mb,
-                          output_kb, force, lang, executor, isolation, progress)
+                          output_kb, force, lang, executor, isolation, progress, students)
     finally:
         if client is not None:
             client.close()
@@ -253,13 +255,19 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
 def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], available: dict[str, Any],
                helpers: dict[str, Any], jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
                output_kb: int, force: bool, lang: str, executor: Executor | None, isolation: str,
-               progress: bool) -> Batch:
+               progress: bool, students: list[str] | None = None) -> Batch:
     from .cluster import describe_workers, is_dask, slots
     from .sandbox import LEVELS, probe, visible_hides
 
     with gradebook.results_lock(out):
         found, ignored = discover(Path(submissions), wanted)
         gradebook.check_distinct(sorted({s.student for s in found}))
+        if students is not None:
+            unknown = sorted(set(students) - {s.student for s in found})
+            if unknown:
+                raise ValueError(f"{submissions}: no submission of {', '.join(wanted)} by student(s) {', '.join(unknown)}")
+            found = [s for s in found if s.student in students]
+            force = True
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
         box = capped_isolation(probe(memory_mb), isolation)
         fingerprint = grader_fingerprint()
@@ -310,8 +318,8 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
                 "workers": cluster, "notebooks": wanted, "ignored_files": ignored}
         from .report import class_report
 
-        files = gradebook.write_gradebook(out, ordered, wanted, meta)
-        write_atomic(out / "report.html", class_report(ordered, meta))
+        files = gradebook.export_files(out, meta)  # every record in the gradebook, reviews and penalties applied
+        write_atomic(out / "report.html", class_report(gradebook.effective_records(out), meta))
     return Batch(records=ordered, graded=len(pending), reused=reused, files=[*files, out / "report.html"],
                  ignored=ignored, isolation=box.to_dict(), workers=cluster)
 
