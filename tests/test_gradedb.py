@@ -190,3 +190,49 @@ def test_a_reader_sees_the_old_or_the_new_record_never_half(tmp_path: Path) -> N
     stop.set()
     reader.join()
     assert not torn and seen <= {0.0, 1.0, 2.0} and len(seen) > 1
+
+
+@pytest.mark.slow
+def test_a_grade_run_while_a_reviewer_saves_loses_neither(tmp_path: Path) -> None:
+    import shutil
+
+    from workbook.assign import Paths, assign
+    from workbook.grade import grade_all
+
+    fixtures = Path(__file__).parent / "fixtures" / "grade"
+    shutil.copytree(fixtures / "solutions", tmp_path / "solutions")
+    assign(paths=Paths(tmp_path / "solutions", tmp_path / "exercises", tmp_path / "learner_keys"))
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for name in ("correct", "partial", "untouched"):
+        shutil.copytree(fixtures / "submissions" / name, subs / name)
+    gradebook.write_record(out, _record("reviewed-before"))
+    stop, saved, errors = threading.Event(), [], []
+
+    def review() -> None:
+        with gradedb.connect(out) as db:
+            while not stop.is_set():
+                try:
+                    row = gradedb.save_review(db, "reviewed-before", NB, "q1", base_version=len(saved), ticks=[],
+                                              comment=f"pass {len(saved)}", override=None, reason="")
+                    saved.append(row["version"])
+                except Exception as err:  # noqa: BLE001 - any failure is the test's failure
+                    errors.append(err)
+                    return
+
+    reviewer = threading.Thread(target=review)
+    reviewer.start()
+    try:
+        batch = grade_all(submissions=subs, out=out, keys_dir=tmp_path / "solutions" / "keys",
+                          exercises=tmp_path / "exercises", jobs=2, timeout_cell=10)
+    finally:
+        stop.set()
+        reviewer.join()
+    assert not errors and len(saved) > 1
+    assert batch.graded == 3
+    with gradedb.connect(out) as db:
+        assert gradedb.get_review(db, "reviewed-before", NB, "q1")["version"] == len(saved)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    students = {r["student"] for r in gradedb.peek(out)}
+    assert students == {"correct", "partial", "untouched", "reviewed-before"}
+    summary = (out / "summary.csv").read_text()
+    assert all(f'"{s}"' in summary for s in students)
