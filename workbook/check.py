@@ -16,15 +16,17 @@ from typing import Any
 
 from . import keys
 from .i18n import get_lang, msg, pick
+from .kinds import manual
 from .normalize import NotCanonical, Rule, agree, digest, is_missing, short_repr
 
 MIME = "application/vnd.workbook.check+json"
-STATUSES = ("passed", "failed", "not_attempted", "error")
+STATUSES = ("passed", "failed", "not_attempted", "error", "recorded")
 _STYLE = {
     "passed": ("#e6f4ea", "#1e7e34", "✔"),
     "failed": ("#fdecea", "#b3261e", "✘"),
     "not_attempted": ("#f1f3f4", "#3c4043", "…"),
     "error": ("#fff4e5", "#8a4b00", "!"),
+    "recorded": ("#e8f0fe", "#0b57d0", "✎"),  # a free-response answer, read by the instructor
 }
 
 
@@ -181,6 +183,9 @@ def check(qid: str, value: Any = ..., *, lang: str | None = None) -> CheckResult
         return _result(qid, None, "error", lang, details=[msg("unknown_question", lang, qid=qid)])
     if is_missing(value):
         return _result(qid, spec, "not_attempted", lang, details=[msg("fill_in", lang)])
+    if spec["kind"] == manual.KIND:
+        status, details = manual.check(spec, value, lang)
+        return _result(qid, spec, status, lang, details=details)
     try:
         if spec["kind"] == "function":
             return _check_function(qid, spec, value, lang)

@@ -17,6 +17,7 @@ from typing import Any
 from . import keys
 from .export import ANSWER_FORMS, finite
 from .i18n import msg, pick
+from .kinds import manual
 from .normalize import NotCanonical, agree, short_repr
 
 # What the grader itself says when a question has no exported answer (see workbook.grade._answers).
@@ -123,6 +124,8 @@ class _NotAttempted(Exception):
 def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, *, seed: int,
                    hidden: list[dict[str, Any]], lang: str = "en") -> Verdict:
     """The verdict for one question from its exported ``answer`` (see ``workbook.export``)."""
+    if spec["kind"] == manual.KIND:  # a written answer: awaiting review, nothing judged here
+        return manual.verdict(qid, spec, answer, lang)  # type: ignore[return-value]
     verdict = Verdict(qid=qid, title=pick(spec.get("title"), lang), status="failed", points=0.0,
                       max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang))
     if answer is None:

@@ -1,0 +1,1 @@
+"""One module per question kind, used by the learner's check and the grader's judge."""
