@@ -107,6 +107,25 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
                f"({batch.graded} run now, {batch.reused} reused); see {out / 'report.html'}")
 
 
+@main.command("review")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: any free port.")
+@click.option("--names", is_flag=True, help="Show student ids instead of pseudonyms.")
+def review_cmd(results: Path, port: int, names: bool) -> None:
+    """Score free-response answers and override automatic scores in a browser (127.0.0.1 only).
+
+    Prints a URL with a random token; open it (and only share it with co-graders on this machine).
+    Every save lands in RESULTS/gradebook.sqlite at once; `workbook export RESULTS --to csv` rewrites
+    grades.csv, summary.csv and results.json from it. Stop with Ctrl+C."""
+    from .gradedb import GradebookError
+    from .review import serve
+
+    try:
+        serve(results, port=port, names=names, announce=lambda url: click.echo(f"review: open {url}", err=True))
+    except (FileNotFoundError, GradebookError, OSError) as err:
+        raise click.ClickException(str(err)) from None
+
+
 @main.command("handouts")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True,
