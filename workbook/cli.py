@@ -64,9 +64,11 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True, help="Language of the feedback.")
 @click.option("--student", "students", multiple=True,
               help="Regrade only this student's submissions (repeatable; with --notebook, only that notebook).")
+@click.option("--course", type=click.Path(path_type=Path), default=None,
+              help="Course file with due dates, the late penalty and extensions (see workbook/deadlines.py).")
 def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
               force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str,
-              scheduler: str | None, students: tuple[str, ...]) -> None:
+              scheduler: str | None, students: tuple[str, ...], course: Path | None) -> None:
     """Grade SUBMISSIONS into --out: grades.csv, summary.csv, results.json, report.html, feedback/.
 
     \b
@@ -92,7 +94,7 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
         batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
                           notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
                           memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True,
-                          students=list(students) or None)
+                          students=list(students) or None, course=course)
     except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError, GradebookError) as err:
         raise click.ClickException(str(err)) from None
     for warning in batch.isolation.get("warnings", []):
