@@ -128,6 +128,35 @@ def review_cmd(results: Path, port: int, names: bool) -> None:
         raise click.ClickException(str(err)) from None
 
 
+@main.command("export")
+@click.argument("results", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--to", "to", type=click.Choice(["canvas", "moodle", "csv"]), required=True)
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV mapping student ids to LMS ids and names (canvas, moodle).")
+@click.option("--out", "target", type=click.Path(path_type=Path), default=None,
+              help="The LMS file [default: RESULTS/lms/<to>.csv].")
+@click.option("--moodle-key", type=click.Choice(["email", "username", "idnumber"]), default="email", show_default=True,
+              help="The roster column Moodle matches learners by.")
+def export_cmd(results: Path, to: str, roster: Path | None, target: Path | None, moodle_key: str) -> None:
+    """Export the gradebook's scores (reviews and late penalties applied) for Canvas or Moodle, or
+    rewrite grades.csv, summary.csv and results.json (--to csv). Learners missing from the roster
+    are listed, one per line, and the command exits 1."""
+    from .gradedb import GradebookError
+    from .lms import RosterError, export_lms
+
+    try:
+        done = export_lms(results, to, roster=roster, target=target, moodle_key=moodle_key)
+    except (RosterError, GradebookError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"export: {done.written} learner(s) -> {done.path}")
+    for student in done.not_in_roster:
+        click.echo(f"not in the roster (not exported): {student}", err=True)
+    if done.not_in_roster:
+        click.echo(f"export: {len(done.not_in_roster)} learner(s) in the gradebook are missing from {roster}; "
+                   "add them to the roster and export again", err=True)
+        sys.exit(1)
+
+
 @main.command("handouts")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True,
