@@ -157,6 +157,24 @@ def export_cmd(results: Path, to: str, roster: Path | None, target: Path | None,
         sys.exit(1)
 
 
+@main.command("feedback")
+@click.argument("results", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", "target", type=click.Path(path_type=Path), required=True, help="Folder for the learners' folders and zips.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--student", "students", multiple=True, help="Release only this learner's feedback (repeatable).")
+def feedback_cmd(results: Path, target: Path, lang: str, students: tuple[str, ...]) -> None:
+    """Release feedback: OUT/<student>/ (their feedback pages and a summary page with automatic and
+    manual scores, rubric ticks, comments and late penalties) and OUT/<student>.zip, per learner."""
+    from .gradedb import GradebookError
+    from .release import release
+
+    try:
+        done = release(results, target, lang=lang, students=list(students) or None)
+    except GradebookError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"feedback: {len(done.folders)} learner(s) -> {target}")
+
+
 @main.command("handouts")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the HTML pages.")
 @click.option("--notebooks", type=click.Path(path_type=Path), default=Path("notebooks"), show_default=True,
