@@ -64,6 +64,7 @@ def test_the_command_lists_learners_missing_from_the_roster_and_fails(results: P
     assert "not in the roster (not exported): ghost" in result.output
     ok = CliRunner().invoke(main, ["export", str(results), "--to", "csv"])
     assert ok.exit_code == 0 and (results / "summary.csv").exists() and (results / "results.json").exists()
+    assert "Late submissions (1)" in (results / "report.html").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("text", "where", "problem"), [

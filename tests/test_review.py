@@ -86,3 +86,11 @@ def test_a_save_from_a_stale_page_is_refused_with_a_clear_message(client, tmp_pa
 def test_an_unknown_answer_is_404(client) -> None:
     client.get(f"/?token={TOKEN}")
     assert client.get(f"/answer/{NB}/q12/learner-00000000").status_code == 404
+
+
+def test_names_are_shown_only_when_asked(tmp_path: Path) -> None:
+    make_results(tmp_path)
+    with create_app(tmp_path, TOKEN, names=True).test_client() as c:
+        url = re.search(r'href="(/answer/02_ai_ethics/q12/[^"]+)"', c.get(f"/?token={TOKEN}").get_data(as_text=True)).group(1)
+        who = re.search(r'<b id="who">([^<]+)</b>', c.get(url).get_data(as_text=True)).group(1)
+    assert re.fullmatch(r"s0\d \(learner-[0-9a-f]{8}\)", who), who

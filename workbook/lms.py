@@ -13,6 +13,8 @@ never dropped silently; a roster learner without a submission gets an empty cell
 
 * **Canvas** (gradebook import): ``Student, ID, SIS User ID, SIS Login ID, Section`` then one column
   per assignment, and a second row ``Points Possible`` with each assignment's maximum.
+* **csv**: ``grades.csv``, ``summary.csv``, ``results.json`` and ``report.html`` written again from
+  the gradebook (after a review session, say).
 * **Moodle** (grade import, CSV): the identifier column (``Email address``, ``Username`` or
   ``ID number``), then one column per grade item, mapped on Moodle's import page.
 """
@@ -89,9 +91,17 @@ def export_lms(out: Path, to: str, *, roster: Path | None = None, target: Path |
     """Write the LMS file for ``to`` (``canvas``, ``moodle``) or re-export ``grades.csv``,
     ``summary.csv`` and ``results.json`` (``csv``)."""
     out = Path(out)
-    if to == "csv":
+    if to == "csv":  # the gradebook's own files, and the class report, with the reviews and penalties so far
+        from . import gradedb
+        from .atomic import write_atomic
+        from .report import class_report
+
         files = export_files(out)
-        return Export(files[0].parent, len({r["student"] for r in effective_records(out)}), [])
+        records = effective_records(out)
+        with gradedb.connect(out) as conn:
+            meta = gradedb.get_meta(conn, "batch", {})
+        write_atomic(out / "report.html", class_report(records, meta))
+        return Export(files[0].parent, len({r["student"] for r in records}), [])
     if roster is None:
         raise ValueError(f"--to {to} needs --roster (a CSV mapping student ids to {to} ids)")
     notebooks, scores, possible = _table(out)
