@@ -67,8 +67,12 @@ def test_an_old_results_folder_with_json_records_is_imported_on_first_use(tmp_pa
     broken = gradebook.record_path(tmp_path, "cid", NB)
     broken.parent.mkdir(parents=True)
     broken.write_text('{"student": "cid", "notebook"')  # half-written by an old grader: graded again
+    damaged = gradebook.record_path(tmp_path, "dan", NB)
+    damaged.parent.mkdir(parents=True)
+    damaged.write_text(json.dumps({**_record("dan"), "questions": [{"qid": "q1"}]}))  # no points: skipped whole
     assert gradebook.read_record(tmp_path, "bob", NB)["score"] == 2.0
     assert gradebook.read_record(tmp_path, "cid", NB) is None
+    assert gradebook.read_record(tmp_path, "dan", NB) is None
     with gradedb.connect(tmp_path) as db:
         assert gradedb.get_meta(db, "imported_json_records") == 2
     (gradebook.record_path(tmp_path, "bob", NB)).write_text(json.dumps(_record("bob", score=0.0)))

@@ -81,9 +81,11 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
+def migrate(conn: sqlite3.Connection, path: Path, out: Path | None = None) -> int:
     """Bring the schema up to :data:`SCHEMA_VERSION`, one migration per transaction; return the
-    version found. A file newer than this code is refused."""
+    version found. A file newer than this code is refused. The first migration also imports the
+    JSON records of results folder ``out``, in the same transaction: whoever creates the gradebook
+    imports them, exactly once, before anyone can write a newer record."""
     found = conn.execute("PRAGMA user_version").fetchone()[0]
     if found > SCHEMA_VERSION:
         raise GradebookError(f"{path}: gradebook schema version {found} is newer than this workbook "
@@ -95,6 +97,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
                 for statement in MIGRATIONS[version].split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                if version == 0 and out is not None:
+                    _import_json_records(conn, out)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
             conn.execute("COMMIT")
         except BaseException:
@@ -125,11 +129,9 @@ def connect(out: Path) -> Iterator[sqlite3.Connection]:
     conn = _open(path)
     try:
         try:
-            found = migrate(conn, path)
+            migrate(conn, path, Path(out))
         except sqlite3.DatabaseError as err:
             raise GradebookError(f"{path}: not a usable gradebook ({err})") from None
-        if found == 0:
-            import_json_records(conn, Path(out))
         yield conn
     finally:
         conn.close()
@@ -188,22 +190,27 @@ def get_meta(conn: sqlite3.Connection, name: str, default: Any = None) -> Any:
     return json.loads(row["value"]) if row else default
 
 
-def import_json_records(conn: sqlite3.Connection, out: Path) -> int:
-    """Import ``out/records/*/*.json`` (a results folder from before the database), in one
-    transaction; unreadable files are skipped (they are graded again). Returns how many."""
+def _import_json_records(conn: sqlite3.Connection, out: Path) -> int:
+    """Import ``out/records/*/*.json`` (a results folder from before the database) inside the
+    caller's transaction; unreadable files are skipped (they are graded again). Returns how many."""
     files = sorted((out / "records").glob("*/*.json")) if (out / "records").is_dir() else []
     count = 0
-    with transaction(conn):
-        for path in files:
+    for path in files:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and {"student", "notebook", "status", "score", "max_score"} <= set(record) \
+                and record["notebook"] == path.stem and isinstance(record.get("questions"), list):
+            conn.execute("SAVEPOINT one_record")
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if isinstance(record, dict) and {"student", "notebook", "status", "score", "max_score"} <= set(record) \
-                    and record["notebook"] == path.stem:
                 _put_record(conn, record)
+            except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):  # a damaged record: graded again
+                conn.execute("ROLLBACK TO one_record")
+            else:
                 count += 1
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_json_records', ?)", (json.dumps(count),))
+            conn.execute("RELEASE one_record")
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('imported_json_records', ?)", (json.dumps(count),))
     return count
 
 
