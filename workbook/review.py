@@ -49,7 +49,7 @@ class Answers:
         self.secret = ""
 
     def refresh(self, conn: Any) -> None:
-        stamp = tuple(conn.execute("SELECT COUNT(*), MAX(saved_at), TOTAL(LENGTH(hash)) FROM submissions").fetchone())
+        stamp = tuple(conn.execute("SELECT COUNT(*), MAX(saved_at), TOTAL(LENGTH(record)) FROM submissions").fetchone())
         if stamp == self.stamp:
             return
         self.secret = gradedb.get_meta(conn, "review_secret") or ""
