@@ -94,3 +94,14 @@ def test_names_are_shown_only_when_asked(tmp_path: Path) -> None:
         url = re.search(r'href="(/answer/02_ai_ethics/q12/[^"]+)"', c.get(f"/?token={TOKEN}").get_data(as_text=True)).group(1)
         who = re.search(r'<b id="who">([^<]+)</b>', c.get(url).get_data(as_text=True)).group(1)
     assert re.fullmatch(r"s0\d \(learner-[0-9a-f]{8}\)", who), who
+
+
+def test_a_regrade_while_the_app_runs_shows_the_new_answer_and_keeps_the_review(client, tmp_path: Path) -> None:
+    url = _first_answer(client)
+    assert client.post(url, data={"version": "0", "tick": "cost", "comment": "kept"}).status_code == 302
+    student = next(s for s in ("s00", "s01", "s02", "s03", "s04") if f"Essay of {s}:" in client.get(url).get_data(as_text=True))
+    record = gradebook.read_record(tmp_path, student, NB)
+    record["questions"][1]["answer"] = "A resubmitted essay."
+    gradebook.write_record(tmp_path, record)
+    page = client.get(url).get_data(as_text=True)
+    assert "A resubmitted essay." in page and ">kept</textarea>" in page
