@@ -99,7 +99,7 @@ def effective(record: dict[str, Any], reviews: dict[tuple[str, str, str], dict[s
     out = {**record, "questions": []}
     for q in record["questions"]:
         review = reviews.get((record["student"], record["notebook"], str(q["qid"])))
-        q = {**q, "auto_points": q["points"]}
+        q = {**q, "auto_points": q["points"], "auto_status": q["status"]}
         if review is not None:
             q["review"] = {k: review[k] for k in ("ticks", "comment", "override", "reason", "version", "saved_at")}
             if review["override"] is not None:

@@ -22,7 +22,8 @@ from .atomic import write_atomic
 from .gradebook import effective_records, safe_name
 from .i18n import msg, status_label
 
-_KEPT = ("qid", "title", "status", "points", "max_points", "auto_points", "answer", "figure", "rubric", "review")
+_KEPT = ("qid", "title", "status", "points", "max_points", "auto_points", "auto_status", "answer", "figure", "rubric",
+         "review")
 
 
 @dataclass
@@ -46,7 +47,6 @@ def _public(record: dict[str, Any], page: str | None) -> dict[str, Any]:
         review = q.get("review")
         if review:
             kept["review"] = {k: review[k] for k in ("ticks", "comment", "override", "reason")}
-            kept["review_status"] = q["status"]  # reviewed / overridden
         questions.append(kept)
     return {"notebook": record["notebook"], "score": record["score"], "max_score": record["max_score"],
             "raw_score": record.get("raw_score", record["score"]), "penalty": record.get("penalty"),
