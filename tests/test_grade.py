@@ -134,7 +134,8 @@ def test_grades_csv_has_a_row_per_question(batch) -> None:
     result, out = batch
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     assert len(rows) == 4 * len(EXPECTED)
-    assert list(rows[0]) == ["student", "notebook", "question", "points", "max_points", "status", "message", "flags"]
+    assert list(rows[0]) == ["student", "notebook", "question", "points", "max_points", "status", "message", "flags",
+                             "auto_points", "comment", "override_reason"]  # the last three: what a reader added
     partial = {r["question"]: r for r in rows if r["student"] == "partial"}
     assert (partial["q1"]["status"], float(partial["q1"]["points"])) == ("partial", 2.0)
     renamed = {r["question"]: r for r in rows if r["student"] == "renamed_variable"}
