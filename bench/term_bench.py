@@ -77,7 +77,7 @@ def main() -> None:
     from workbook import gradedb
     from workbook.grade import grade_all
     from workbook.lms import export_lms
-    from workbook.release import release
+    from workbook.feedback import release
     from workbook.review import Answers, create_app
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="term-bench-"))

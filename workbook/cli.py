@@ -166,7 +166,7 @@ def feedback_cmd(results: Path, target: Path, lang: str, students: tuple[str, ..
     """Release feedback: OUT/<student>/ (their feedback pages and a summary page with automatic and
     manual scores, rubric ticks, comments and late penalties) and OUT/<student>.zip, per learner."""
     from .gradedb import GradebookError
-    from .release import release
+    from .feedback import release
 
     try:
         done = release(results, target, lang=lang, students=list(students) or None)

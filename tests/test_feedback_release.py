@@ -16,7 +16,7 @@ from workbook import gradedb
 from workbook.assign import Paths, assign
 from workbook.grade import grade_all
 from workbook.gradebook import safe_name
-from workbook.release import release
+from workbook.feedback import release
 
 FIXTURES = Path(__file__).parent / "fixtures" / "grade"
 GRADED = ("correct", "partial", "유니코드 학생")
