@@ -19,8 +19,10 @@ LAB_LOCALE_en := en
 # `make lab`, so the edition picks JupyterLab's language whatever was chosen in its menu last time.
 LAB_SETTINGS_DIR ?= $(VENV)/lab-settings/$(EDITION)
 LAB_LOCALE_FILE := $(LAB_SETTINGS_DIR)/@jupyterlab/translation-extension/plugin.jupyterlab-settings
+# The learner's own copies (untracked): JupyterLab autosaves there, never into a tracked file.
+WORKSPACE ?= workspace/$(EDITION)
 
-.PHONY: install lab lab-settings test assign handouts bench clean
+.PHONY: install lab lab-settings workspace test assign handouts bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version.split()[0]'
@@ -36,10 +38,18 @@ lab-settings:
 	@mkdir -p $(dir $(LAB_LOCALE_FILE))
 	@echo '{"locale": "$(LAB_LOCALE_$(EDITION))"}' > $(LAB_LOCALE_FILE)
 
-lab: install lab-settings
-	@echo "Opening JupyterLab on the $(EDITION) edition at http://$(HOST):$(PORT)/lab/tree/notebooks/$(EDITION) (the token is in the URL printed below)"
-	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --ServerApp.root_dir=$(CURDIR) \
-	  --LabApp.default_url=/lab/tree/notebooks/$(EDITION) --LabApp.user_settings_dir=$(abspath $(LAB_SETTINGS_DIR)) $(LAB_FLAGS)
+# Copies the edition's lectures and exercises into $(WORKSPACE) (gitignored); a notebook already
+# there is never overwritten (it holds the learner's work): delete it to get the course's newest one.
+workspace:
+	$(if $(LAB_LOCALE_$(EDITION)),,$(error EDITION must be ko or en, not '$(EDITION)'))
+	@mkdir -p $(WORKSPACE)/notebooks $(WORKSPACE)/exercises
+	@cp -n notebooks/$(EDITION)/*.ipynb $(WORKSPACE)/notebooks/
+	@cp -n exercises/$(EDITION)/*.ipynb $(WORKSPACE)/exercises/
+
+lab: install lab-settings workspace
+	@echo "Opening JupyterLab on your copy of the $(EDITION) edition in $(WORKSPACE)/ at http://$(HOST):$(PORT)/lab/tree/notebooks (the token is in the URL printed below)"
+	$(VENV)/bin/jupyter lab --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --ServerApp.root_dir=$(abspath $(WORKSPACE)) \
+	  --LabApp.default_url=/lab/tree/notebooks --LabApp.user_settings_dir=$(abspath $(LAB_SETTINGS_DIR)) $(LAB_FLAGS)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

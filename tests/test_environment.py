@@ -37,8 +37,11 @@ def conda_requirements(env: dict) -> tuple[dict[str, str], list[str]]:
 
 
 def disagreements(pyproject: dict, env: dict) -> list[str]:
-    """Each dependency whose name or version range differs between the two files."""
-    pip, (conda, _) = pip_requirements(pyproject), conda_requirements(env)
+    """Each dependency whose name or version range differs between the two files. A package that is on
+    PyPI only may be declared in environment.yml's ``pip:`` list instead, with the same range."""
+    pip, (conda, pip_section) = pip_requirements(pyproject), conda_requirements(env)
+    pypi_only = dict(_split(r) for r in pip_section if not r.startswith("-"))
+    conda = {**pypi_only, **conda}
     problems = [f"{n}: pyproject {pip[n]!r} vs environment.yml {conda.get(n)!r}" for n in pip if conda.get(n) != pip[n]]
     problems += [f"{n}: only in environment.yml" for n in conda if n not in pip]
     return problems
@@ -70,3 +73,11 @@ def test_the_comparison_catches_a_disagreement() -> None:
     assert any(p.startswith("papermill:") for p in problems)
     assert any(p.startswith("numpy:") for p in problems)
     assert "extra-pkg: only in environment.yml" in problems
+
+
+def test_a_pypi_only_package_counts_from_the_pip_list_with_its_range() -> None:
+    pyproject, env = load()
+    pip_list = next(d for d in env["dependencies"] if isinstance(d, dict))["pip"]
+    assert "mecab-ko>=1.0.2,<2" in pip_list and disagreements(pyproject, env) == []
+    pip_list[pip_list.index("mecab-ko>=1.0.2,<2")] = "mecab-ko>=1.0"
+    assert disagreements(pyproject, env) == ["mecab-ko: pyproject '>=1.0.2,<2' vs environment.yml '>=1.0'"]

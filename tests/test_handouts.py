@@ -193,3 +193,26 @@ def test_live_widgets_embed_a_local_widget_manager(tmp_path: Path) -> None:
     assert len(soup.find_all("script", type=WIDGET_VIEW)) >= 2
     assert remote_sources(page) == []
     assert widget_manager_dist(ROOT / ".cache" / "npm").name == "dist"
+
+
+def test_cached_cell_rendering_gives_the_page_a_fresh_exporter_gives() -> None:
+    """Pages of one batch share cells; the exporter caches a cell's rendering by its input. A page
+    rendered from the cache equals one rendered cold, and a changed cell is rendered anew."""
+    from workbook.handouts import offline_exporter, to_html
+
+    def page(code: str) -> nbformat.NotebookNode:
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell("# Title\n\nSome *text* with $x^2$ and <b>bold</b>."),
+            nbformat.v4.new_code_cell(code)])
+        nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+        for n, cell in enumerate(nb.cells):
+            cell.id = f"cell-{n}"
+        return nb
+
+    offline_exporter.cache_clear()
+    cold = to_html(page("x = 1  # zqfirstmark"), lang="en")
+    assert to_html(page("x = 1  # zqfirstmark"), lang="en") == cold
+    changed = to_html(page("y = 2  # zqsecondmark"), lang="en")
+    assert "zqsecondmark" in changed and "zqfirstmark" not in changed
+    offline_exporter.cache_clear()
+    assert to_html(page("y = 2  # zqsecondmark"), lang="en") == changed

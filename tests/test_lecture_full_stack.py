@@ -390,7 +390,7 @@ def test_learner_key_holds_no_plaintext_answer_or_hidden_case() -> None:
     assert all("hidden" not in q and "answer" not in q for q in questions.values())
     assert all("expect" not in case for q in questions.values() for case in q.get("cases", []))
     hex_digest = lambda v: isinstance(v, str) and len(v) == 64 and int(v, 16) >= 0  # noqa: E731
-    assert all(hex_digest(v) for q in ("q1", "q2") for v in questions[q]["items"].values())
+    assert all(hex_digest(v) for q in ("q1", "q2") for leaf in questions[q]["want"]["dict"].values() for v in leaf["str"])
     public = [c["args"] for c in questions["q5"]["cases"]]
     assert all(c["args"] not in public for c in QUESTIONS["q5"]["hidden"])
 

@@ -31,7 +31,8 @@ def lab_command(*args: str) -> str:
 @pytest.mark.parametrize("args, edition", [((), "ko"), (("EDITION=en",), "en"), (("EDITION=ko",), "ko")])
 def test_lab_opens_the_edition(args: tuple[str, ...], edition: str) -> None:
     command = lab_command(*args)
-    assert f"--LabApp.default_url=/lab/tree/notebooks/{edition} " in command
+    assert f"--ServerApp.root_dir={ROOT / 'workspace' / edition} " in command
+    assert "--LabApp.default_url=/lab/tree/notebooks " in command
     assert f"--LabApp.user_settings_dir={ROOT / '.venv' / 'lab-settings' / edition} " in command
 
 
@@ -56,3 +57,22 @@ def test_the_korean_language_pack_is_installed() -> None:
     spec = importlib.util.find_spec("jupyterlab_language_pack_ko_KR")
     assert spec is not None, "pip install jupyterlab-language-pack-ko-KR (a dependency in pyproject.toml)"
     assert (Path(spec.origin).parent / "locale" / "ko_KR" / "LC_MESSAGES" / "jupyterlab.json").is_file()
+
+
+def test_the_workspace_holds_copies_and_never_overwrites_the_learners_work(tmp_path: Path) -> None:
+    """JupyterLab autosaves into the learner's copies (untracked), never into the generated editions."""
+    work = tmp_path / "ko"
+    done = make("workspace", "EDITION=ko", f"WORKSPACE={work}")
+    assert done.returncode == 0, done.stderr
+    for kind in ("notebooks", "exercises"):
+        names = sorted(p.name for p in (ROOT / kind / "ko").glob("*.ipynb"))
+        assert sorted(p.name for p in (work / kind).glob("*.ipynb")) == names
+        assert (work / kind / names[0]).read_bytes() == (ROOT / kind / "ko" / names[0]).read_bytes()
+    mine = work / "exercises" / "01_full_stack_ml.ipynb"
+    mine.write_text("my work", encoding="utf-8")
+    (work / "notebooks" / "02_ai_ethics.ipynb").unlink()  # deleted: the course's copy comes back
+    assert make("workspace", "EDITION=ko", f"WORKSPACE={work}").returncode == 0
+    assert mine.read_text(encoding="utf-8") == "my work"
+    assert (work / "notebooks" / "02_ai_ethics.ipynb").is_file()
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", "workspace/ko/exercises/x.ipynb"])
+    assert ignored.returncode == 0, "workspace/ must be gitignored"

@@ -171,3 +171,15 @@ def test_no_widget_captures_output() -> None:
     offenders = [str(p) for p in Path(workbook.__file__).parent.rglob("*.py")
                  if "Output(" in p.read_text(encoding="utf-8") or "clear_output(" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_full_text_table_shows_long_cells_in_full() -> None:
+    from workbook.widgets import full_text_table, to_html
+
+    long = "a job function longer than pandas' fifty-character display limit, shown whole"
+    frame = pd.DataFrame({"role": ["<b>x</b>"], "<unk> job": [long]})
+    assert "..." in frame._repr_html_()  # what a DataFrame shows by itself
+    shown = to_html(full_text_table(frame))  # what live() renders
+    assert long.replace("'", "&#39;") in shown
+    assert "..." not in shown and "white-space: normal" in shown
+    assert "<b>x</b>" not in shown and "&lt;b&gt;x&lt;/b&gt;" in shown and "&lt;unk&gt; job" in shown  # escaped

@@ -173,6 +173,21 @@ def feedback_cmd(results: Path, target: Path, lang: str, students: tuple[str, ..
     except GradebookError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"feedback: {len(done.folders)} learner(s) -> {target}")
+@main.command("release")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="A new folder outside the repository for the learner edition.")
+def release_cmd(out: Path) -> None:
+    """Write the learner edition to OUT: lecture and exercise notebooks (en, ko), an installable wheel
+    with the learner keys only, and a README saying how to work and what to hand in. No solution, no
+    source key, no hidden case: the release checks that no answer is readable anywhere in it."""
+    from .keys import KeyFileError
+    from .release import ReleaseError, release
+
+    try:
+        files = release(out)
+    except (ReleaseError, KeyFileError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"release: wrote {len(files)} file(s) to {out}; hand {out / 'README.md'} to the learners")
 
 
 @main.command("handouts")

@@ -42,12 +42,14 @@ class ExportCell:
 def plan_of(key: dict[str, Any], hidden: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """What to export for each question: the name, and for a function answer the calls to make
     (``[args, kwargs]`` pairs: public cases, then ``hidden[qid]``)."""
+    from . import kinds
+
     plan: dict[str, Any] = {}
     for qid, spec in key["questions"].items():
         item: dict[str, Any] = {"name": spec["name"]}
-        cases = list(spec.get("cases") or []) + list(hidden.get(str(qid), []))
-        if spec["kind"] == "function" or (spec["kind"] == "property" and spec.get("cases")):
-            item["calls"] = [[c["args"], c.get("kwargs", {})] for c in cases]
+        calls = kinds.calls({"kind": "value", **spec})
+        if calls is not None:
+            item["calls"] = calls + [[c["args"], c.get("kwargs", {})] for c in hidden.get(str(qid), [])]
         plan[str(qid)] = item
     return plan
 

@@ -85,6 +85,7 @@ class Task:
     options: Options
     hide: tuple[Path, ...] = ()
     helpers: tuple[tuple[str, str], ...] = ()  # (module name, source) of the key's helper modules
+    preload: tuple[str, ...] = ()  # what a warm kernel imports before the submission runs (the releases' imports)
 
 
 @dataclass
@@ -198,6 +199,22 @@ def grader_fingerprint() -> dict[str, Any]:
     return {"version": GRADER_VERSION, "code": digest.hexdigest(), "libraries": versions}
 
 
+def _preload(releases: list[tuple[str, ...]], keys: list[dict[str, Any]], private: set[str]) -> tuple[str, ...]:
+    """What a warm kernel imports before a submission runs: every module the released notebooks import
+    at the top of a code cell, and the library modules the self-checks call (a key's ``reference``
+    and ``checker``, e.g. scikit-learn's metrics: a second of import in the learner's kernel
+    otherwise). Never a key's own helper modules (``private``): those are not in the box."""
+    import nbformat
+
+    from .zygote import imports_of
+
+    sources = [c.source for editions in releases for c in nbformat.reads(editions[0], as_version=4).cells
+               if c.cell_type == "code"]
+    called = [spec[field].partition(":")[0] for key in keys for spec in key.get("questions", {}).values()
+              for field in ("reference", "checker") if isinstance(spec.get(field), str)]
+    return tuple(m for m in dict.fromkeys([*imports_of(sources), *called]) if m.split(".")[0] not in private)
+
+
 def _submit(pool: Executor, task: Task) -> Future[dict[str, Any]]:
     from .cluster import is_dask
     from .worker import grade_payload, grade_payload_alone
@@ -282,6 +299,8 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
         box = capped_isolation(probe(memory_mb), isolation)
         fingerprint = grader_fingerprint()
+        preload = _preload([available[n][2] for n in wanted], [available[n][0] for n in wanted],
+                           {name.split(".")[0] for n in wanted for name, _ in helpers[n]})
         hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[])
         records: dict[tuple[str, str], dict[str, Any]] = {}
         pending: list[tuple[Submission, dict[str, Any], tuple[str, ...], int, str]] = []
@@ -311,7 +330,7 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
             except InvalidSubmission as err:
                 return record_without_run(sub, key, status="invalid", reason=str(err), digest=digest, seed=seed, lang=lang)
             return Task(Submission.from_bytes(sub.student, sub.notebook, sub.origin, data), key, released, seed,
-                        digest, options, hide, helpers[sub.notebook])
+                        digest, options, hide, helpers[sub.notebook], preload)
 
         cluster = describe_workers(executor, memory_mb) if is_dask(executor) and pending else {}
         workers = slots(executor) if is_dask(executor) else max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))

@@ -155,7 +155,7 @@ def _attempt(task: Task, nb: Any, plan: dict[str, Any], skipped: dict[str, Any],
 
     opts = task.options
     hide = tuple(p for p in task.hide if p.is_dir())  # the grader's folders; on another machine they may not exist
-    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(workroot, hide, opts.memory_mb, isolation))
+    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(workroot, hide, opts.memory_mb, isolation, task.preload))
     try:
         prepared, nonces = _prepare(copy.deepcopy(nb), plan, skipped)
         return kernel_run.run(prepared, box=box, km=km, parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
@@ -264,6 +264,7 @@ def _grade(task: Task, isolation: Any, workroot: Path, started: float) -> dict[s
         "score": round(sum(v["points"] for v in verdicts), 4),
         "max_score": sum(v["max_points"] for v in verdicts), "questions": verdicts, "tamper": changes + flags,
         "cells": run.cells, "isolation": isolation.to_dict()["level"], "host": socket.gethostname(),
+        "kernel": "forked" if run.forked else "cold",
         "seconds": run.kernel_seconds,  # every cell the kernel ran, the export included
         "wall": round(time.perf_counter() - started, 3), "feedback": None,
     }

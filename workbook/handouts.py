@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ REMOVE_CELL = ("remove-cell", "workbook-stamp", "injected-parameters")  # paperm
 REMOVE_INPUT = ("remove-input", "hide-input")
 WIDGET_MANAGER = "@jupyter-widgets/html-manager@^1.0"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+CACHED_CELLS = 4096  # rendered cells kept per exporter (a batch's pages share the release's cells)
 WIDGET_ASSETS = "_static/html-manager"  # beside the pages, relative to ``out``
 
 # The lab template without its CDN scripts; the widget manager only when asked for, from a local file.
@@ -99,6 +101,7 @@ def offline_exporter(lang: str) -> Any:
     loading its templates costs about a second)."""
     from jinja2 import DictLoader, pass_context
     from nbconvert import HTMLExporter
+    from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -121,15 +124,52 @@ def offline_exporter(lang: str) -> Any:
             return f"<li class='task-list-item'><label>{box} {inner}</label></li>\n"
 
     class OfflineHTMLExporter(HTMLExporter):
+        """The pages of one batch share most cells (every learner's copy of the release): the pure
+        steps of rendering a cell (Markdown, sanitising, highlighting) are cached by their input."""
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self._markdown: dict[tuple[str, str], str] = {}
+            self._highlighters: dict[str | None, Any] = {}
+
+        def default_filters(self) -> Any:
+            for name, function in super().default_filters():
+                yield name, (functools.lru_cache(maxsize=CACHED_CELLS)(function) if name == "clean_html" else function)
+
         @pass_context  # jinja hands the template context (the cell, its attachments) to the filter
         def markdown2html(self, context: Any, source: str) -> str:
             cell = context.get("cell", {})
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            # an image may be read from disk (embed_images): such cells are rendered each time
+            pure = not cell.get("attachments") and "![" not in source and "<img" not in source.lower()
+            if pure and (source, path) in self._markdown:
+                return self._markdown[(source, path)]
             renderer = MathMLRenderer(
                 escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
-                path=context.get("resources", {}).get("metadata", {}).get("path", ""),
-                anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+                path=path, anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
             )
-            return MarkdownWithMath(renderer=renderer).render(source)
+            html_text = MarkdownWithMath(renderer=renderer).render(source)
+            if pure:
+                if len(self._markdown) >= CACHED_CELLS:
+                    self._markdown.clear()
+                self._markdown[(source, path)] = html_text
+            return html_text
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            if lexer not in self._highlighters:  # one cached highlighter per lexer
+                self._highlighters[lexer] = CachedHighlight(pygments_lexer=lexer, parent=self)
+            self.filters = {**self.filters, "highlight_code": self._highlighters[lexer]}
+            return super().from_notebook_node(nb, resources, **kw)
+
+    class CachedHighlight(Highlight2HTML):
+        @functools.lru_cache(maxsize=CACHED_CELLS)  # noqa: B019 - one instance per lexer, for the process's life
+        def _highlight(self, source: str, language: str | None, metadata: str) -> str:
+            return super().__call__(source, language, json.loads(metadata))
+
+        def __call__(self, source: str, language: str | None = None, metadata: Any = None) -> str:
+            return self._highlight(source, language, json.dumps(metadata or {}, sort_keys=True, default=str))
 
     exporter = OfflineHTMLExporter(
         template_name="lab", template_file="workbook_handout.html.j2", embed_images=True,

@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from . import keys
+from . import kinds
 from .export import ANSWER_FORMS, finite
 from .i18n import msg, pick
 from .kinds import manual
-from .normalize import NotCanonical, agree, short_repr
 
 # What the grader itself says when a question has no exported answer (see workbook.grade._answers).
 STOPPED = {"timeout": "timeout", "kernel_died": "kernel_died", "not_exported": "missing", "rejected": "failed"}
@@ -46,7 +45,7 @@ def hidden_cases(spec: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     """The grading-only cases of a question: the key's ``hidden`` plus those made from the seed."""
     cases = list(spec.get("hidden") or [])
     if spec.get("hidden_from_seed"):
-        cases += [{"args": c["args"], "kwargs": c.get("kwargs", {})} for c in keys.resolve(spec["hidden_from_seed"])(seed)]
+        cases += [{"args": c["args"], "kwargs": c.get("kwargs", {})} for c in kinds.resolve(spec["hidden_from_seed"])(seed)]
     return cases
 
 
@@ -58,74 +57,14 @@ def _status(fraction: float) -> str:
     return "passed" if fraction >= 1 else "partial" if fraction > 0 else "failed"
 
 
-def _judge_value(spec: dict[str, Any], value: Any, seed: int, lang: str) -> tuple[float, str]:
-    rule = keys.rule_of(spec)
-    want = keys.resolve(spec["answer_from_seed"])(seed) if spec.get("answer_from_seed") else spec["answer"]
-    if agree(value, want, rule):
-        return 1.0, ""
-    if spec.get("partial") and isinstance(want, (dict, list)):
-        expected = {str(k): v for k, v in (want.items() if isinstance(want, dict) else enumerate(want))}
-        given = value if isinstance(value, dict) else dict(enumerate(value)) if isinstance(value, list) else {}
-        given = {str(k): v for k, v in given.items()}
-        right = [k for k, v in expected.items() if k in given and agree(given[k], v, rule)]
-        wrong = [k for k in expected if k not in right]
-        return len(right) / len(expected), msg("judge_items", lang, right=len(right), total=len(expected), items=", ".join(wrong))
-    return 0.0, msg("judge_no_match", lang)
-
-
-def _expected(spec: dict[str, Any], case: dict[str, Any]) -> Any:
-    if "expect" in case:
-        return case["expect"]
-    return keys.resolve(spec["reference"])(*case["args"], **case.get("kwargs", {}))
-
-
-def _judge_function(spec: dict[str, Any], outputs: list[dict[str, Any]], hidden: list[dict[str, Any]],
-                    lang: str) -> tuple[float, str]:
-    public = list(spec.get("cases") or [])
-    cases = public + hidden
-    if len(outputs) != len(cases):
-        return 0.0, msg("judge_output_count", lang, want=len(cases), found=len(outputs))
-    if all("missing" in out for out in outputs):
-        raise _NotAttempted()
-    right, hidden_right, first_problem = 0, 0, ""
-    rule = keys.rule_of(spec)
-    for index, (case, out) in enumerate(zip(cases, outputs)):
-        ok = "value" in out and agree(out["value"], _expected(spec, case), rule)
-        right += ok
-        hidden_right += ok and index >= len(public)
-        if not ok and not first_problem and index < len(public):  # hidden inputs are never shown
-            args = ", ".join(short_repr(a, 30) for a in case["args"])
-            got = out.get("error") or (msg("judge_returned", lang, value=short_repr(out["value"], 60)) if "value" in out
-                                       else next(iter(out.values())))
-            first_problem = msg("judge_first_problem", lang, args=args, problem=got)
-    message = msg("judge_cases", lang, right=right, total=len(cases), hidden_right=hidden_right, hidden=len(hidden))
-    return right / len(cases), message + (f"; {first_problem}" if first_problem else "")
-
-
-def _judge_property(spec: dict[str, Any], answer: dict[str, Any], lang: str) -> tuple[float, str]:
-    if "outputs" in answer:
-        if all("missing" in out for out in answer["outputs"]):
-            raise _NotAttempted()
-        broken = [out for out in answer["outputs"] if "value" not in out]
-        if broken:
-            first = broken[0]
-            return 0.0, str(first.get("error") or next(iter(first.values())))
-        value: Any = [out["value"] for out in answer["outputs"]]
-    else:
-        value = answer["value"]
-    problems = keys.resolve(spec["checker"])(value, lang=lang)
-    return (0.0, "; ".join(map(str, problems))) if problems else (1.0, "")
-
-
-class _NotAttempted(Exception):
-    """The answer is still the placeholder."""
-
-
 def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, *, seed: int,
-                   hidden: list[dict[str, Any]], lang: str = "en") -> Verdict:
-    """The verdict for one question from its exported ``answer`` (see ``workbook.export``)."""
+                   hidden: list[dict[str, Any]], lang: str = "en", notebook: str = "",
+                   file_synonyms: dict[str, Any] | None = None) -> Verdict:
+    """The verdict for one question from its exported ``answer`` (see ``workbook.export``): the question
+    compiled with its hidden cases and judged by its kind (:mod:`workbook.kinds`), as the check does."""
+    spec = {"kind": "value", "points": 1, **spec}
     if spec["kind"] == manual.KIND:  # a written answer: awaiting review, nothing judged here
-        return manual.verdict(qid, spec, answer, lang)  # type: ignore[return-value]
+        return manual.grader_verdict(qid, spec, answer, lang)  # type: ignore[return-value]
     verdict = Verdict(qid=qid, title=pick(spec.get("title"), lang), status="failed", points=0.0,
                       max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang))
     if answer is None:
@@ -155,28 +94,22 @@ def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None
         else:
             verdict.message = msg("judge_missing", lang, detail=missing) if named else msg("judge_not_attempted", lang)
         return verdict
-    if "unserialisable" in answer:
-        verdict.message = msg("judge_unserialisable", lang, type=answer["unserialisable"])
-        return verdict
-    if "not_callable" in answer:
-        verdict.message = msg("judge_not_callable", lang, type=answer["not_callable"])
+    try:
+        question = kinds.compile_question(spec, notebook, qid, file_synonyms=file_synonyms, seed=seed, hidden=hidden)
+    except Exception as err:  # a broken key or seed function is the key's fault: say so, grade the rest
+        verdict.status, verdict.message = "error", msg("judge_key_error", lang, error=f"{type(err).__name__}: {err}")
         return verdict
     try:
-        if spec["kind"] == "function":
-            fraction, message = _judge_function(spec, answer.get("outputs", []), hidden, lang)
-        elif spec["kind"] == "property":
-            fraction, message = _judge_property(spec, answer, lang)
-        else:
-            fraction, message = _judge_value(spec, answer.get("value"), seed, lang)
-    except _NotAttempted:
-        verdict.status, verdict.message = "not_attempted", msg("judge_not_attempted", lang)
-        return verdict
-    except NotCanonical as err:
-        fraction, message = 0.0, msg("judge_cannot_grade", lang, error=err)
+        outcome = kinds.verdict(question, answer, lang)
     except Exception as err:  # a broken reference or checker is the key's fault: say so, grade the rest
         verdict.status, verdict.message = "error", msg("judge_key_error", lang, error=f"{type(err).__name__}: {err}")
         return verdict
-    verdict.status, verdict.points, verdict.message = _status(fraction), _score(spec, fraction), message
+    if not outcome.attempted:
+        verdict.status, verdict.message = "not_attempted", msg("judge_not_attempted", lang)
+        return verdict
+    verdict.status, verdict.points = _status(outcome.fraction), _score(spec, outcome.fraction)
+    verdict.message = "; ".join(outcome.details)
+    verdict.hint = pick(question.get("hint"), lang)
     return verdict
 
 
@@ -184,5 +117,6 @@ def judge(key: dict[str, Any], answers: dict[str, Any] | None, *, seed: int,
           hidden: dict[str, list[dict[str, Any]]], lang: str = "en") -> list[Verdict]:
     """Verdicts for every question of ``key``; ``answers`` is None when nothing was exported."""
     return [judge_question(str(qid), spec, (answers or {}).get(str(qid)), seed=seed,
-                           hidden=hidden.get(str(qid), []), lang=lang)
+                           hidden=hidden.get(str(qid), []), lang=lang, notebook=key.get("notebook", ""),
+                           file_synonyms=key.get("synonyms"))
             for qid, spec in key["questions"].items()]

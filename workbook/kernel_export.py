@@ -11,7 +11,8 @@ written to a file. An answer is one of ``{"value": v}``, ``{"missing": why}``,
 ``{"unserialisable": type}``, ``{"not_callable": type}``, ``{"too_large": bytes}`` or, for a
 function, ``{"outputs": [{"value"} | {"error"} | {"missing"}, ...]}`` in the order of
 ``item["calls"]``. Values are canonical plain JSON (``workbook.normalize.canonical`` at 12
-decimals; no NaN or infinity).
+decimals; no NaN or infinity), the same forms the learner's check builds with
+``workbook.kinds.collect`` (a function that returns an unserialisable value is an ``error`` output).
 
 This module runs in the student's process, so a determined student can replace it; the grader
 therefore trusts nothing it says beyond plain values the student could have assigned anyway (see
@@ -38,15 +39,14 @@ def install(name: str) -> None:
 
     from IPython import get_ipython
 
-    from .normalize import NotCanonical, Rule, canonical, is_missing
+    from .normalize import NotCanonical, canonical, is_missing
 
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
     decode = json.JSONDecoder().decode
-    callable_, deepcopy, len_, type_ = builtins.callable, copy.deepcopy, builtins.len, builtins.type
+    callable_, deepcopy, len_, type_, str_ = builtins.callable, copy.deepcopy, builtins.len, builtins.type, builtins.str
     setitimer, set_handler, real = signal.setitimer, signal.signal, signal.ITIMER_REAL
     shell = get_ipython()
     publish, user_ns = shell.display_pub.publish, shell.user_ns
-    fine = Rule(decimals=12)
 
     class Slow(Exception):
         pass
@@ -58,7 +58,7 @@ def install(name: str) -> None:
         if is_missing(value):
             return {"missing": "not attempted"}
         try:
-            return {"value": decode(encode(canonical(value, fine)))}
+            return {"value": decode(encode(canonical(value)))}
         except (NotCanonical, TypeError, ValueError, RecursionError):
             return {"unserialisable": type_(value).__name__}
 
@@ -74,11 +74,14 @@ def install(name: str) -> None:
         except KeyboardInterrupt:  # the grader's per-cell timeout: this question's export ends here
             raise
         except BaseException as err:  # SystemExit too: a verdict on this case, not the end
-            return {"error": type_(err).__name__ + ": " + str(err)[:200]}
+            return {"error": type_(err).__name__ + ": " + str_(err)[:200]}
         finally:
             setitimer(real, 0)
             set_handler(signal.SIGALRM, old)
-        return plain(got)
+        result = plain(got)
+        if "unserialisable" in result:
+            return {"error": "returned a value of type " + result["unserialisable"]}
+        return result
 
     def answer(nonce: str, qid: str, item: dict[str, Any]) -> None:
         names = user_ns

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import os
 import secrets
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +41,7 @@ from typing import Any
 
 from .export import GRADER_TAG
 from .kernel_export import MIME
-from .sandbox import Box, kernel_env, wrap
+from .sandbox import KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, kernel_env, wrap, zygote_argv
 
 ENGINE = "workbook-grade"
 TRUNCATED = "\n[output truncated by the grader: this notebook's outputs passed {cap} kB]\n"
@@ -72,6 +76,7 @@ class RunResult:
     message: str = ""
     cells: list[dict[str, Any]] = field(default_factory=list)
     kernel_seconds: float = 0.0
+    forked: bool = False  # the kernel was forked from a warm zygote (not started cold)
 
     @property
     def culprit(self) -> int | None:
@@ -166,9 +171,9 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE, GradeEngine)
 
 
-def _kernel_manager(box: Box) -> Any:
-    """A kernel manager whose kernel starts in ``box``, uses IPC sockets in its folder, refuses
-    oversized messages, and is interrupted by a control message."""
+def _kernel_manager(box: Box, zygote: Zygote | None = None) -> Any:
+    """A kernel manager whose kernel starts in ``box`` (cold, or forked by ``zygote``), uses IPC
+    sockets in its folder, refuses oversized messages, and is interrupted by a control message."""
     import zmq.asyncio
     from jupyter_client.manager import AsyncKernelManager
 
@@ -176,6 +181,8 @@ def _kernel_manager(box: Box) -> Any:
 
     class BoxedKernelManager(AsyncKernelManager):
         def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            if zygote is not None:
+                return zygote.kernel_command(self.connection_file, kernel_dir, box.memory_mb)
             argv = super().format_kernel_cmd(extra_arguments) + ["--HistoryManager.enabled=False"]
             return wrap(argv, box)
 
@@ -204,29 +211,133 @@ class BoxSpec:
     hide: tuple[Path, ...]
     memory_mb: int
     isolation: Any
+    preload: tuple[str, ...] = ()  # modules a warm kernel has imported before the submission starts
+
+
+class Zygote:
+    """A pre-imported interpreter in a bwrap box that forks each kernel into a fresh box of its own
+    (:mod:`workbook.zygote`). One per worker process and :class:`BoxSpec`."""
+
+    START_SECONDS = 120.0
+
+    def __init__(self, spec: BoxSpec) -> None:
+        self.root = spec.workroot / f"zygote-{secrets.token_hex(4)}"
+        self.kernels = self.root / "kernels"
+        self.kernels.mkdir(parents=True)
+        if (spec.workroot / "mpl").is_dir():  # the warm font cache, copied into the box
+            shutil.copytree(spec.workroot / "mpl", self.root / "mpl")
+        self.control = self.kernels / "control.sock"
+        self.box = Box(home=self.root, cwd=self.root / "h", hide=spec.hide, memory_mb=spec.memory_mb,
+                       isolation=spec.isolation, shared=("kernels",))
+        argv = zygote_argv([sys.executable, "-m", "workbook.zygote", str(self.control), json.dumps(list(spec.preload))],
+                           self.box)
+        if argv is None:
+            raise RuntimeError("this box cannot hold a zygote")
+        self._log = tempfile.TemporaryFile()
+        env = kernel_env(self.box.cwd)
+        self.process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
+                                        start_new_session=True)
+        deadline = time.monotonic() + self.START_SECONDS
+        while not self.control.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                self._log.seek(0)
+                tail = self._log.read()[-300:].decode("utf-8", "replace").strip().splitlines()
+                raise RuntimeError(f"the kernel zygote did not start ({tail[-1] if tail else 'no output'})")
+            time.sleep(0.02)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kernel_command(self, connection_file: str, kernel_dir: Path, memory_mb: int) -> list[str]:
+        """The stub's command line that asks this zygote for a kernel on ``connection_file``."""
+        home = kernel_dir.parent  # the same layout as a cold box: home/kernel, home/work
+        request = {"connection_file": connection_file, "kernels": str(self.kernels),
+                   "home": str(home), "cwd": str(home / "work"), "env": kernel_env(home), "uid": KERNEL_UID,
+                   "memory_mb": memory_mb, "scratch_mb": SCRATCH_MB, "tmp_mb": TMP_MB, "shm_mb": SHM_MB}
+        stub = Path(__file__).with_name("kernel_stub.py")
+        return [sys.executable, "-I", "-S", str(stub), str(self.control), json.dumps(request)]
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # Kernels are launched from one long-lived thread: the box dies with the thread that forked it
 # (its parent-death signal), so that thread must live as long as the worker.
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-kernel-launcher")
 _spare: dict[BoxSpec, Future[tuple[Box, Any]]] = {}
+_zygotes: dict[BoxSpec, Zygote] = {}
+_cold: set[BoxSpec] = set()  # specs whose zygote failed: their kernels start cold
+
+
+def _zygote(spec: BoxSpec) -> Zygote | None:
+    """This worker's zygote for ``spec`` (started on first use), or None where kernels start cold."""
+    if spec in _cold or zygote_argv(["true"], Box(spec.workroot, spec.workroot, (), spec.memory_mb, spec.isolation)) is None:
+        return None
+    zygote = _zygotes.get(spec)
+    if zygote is not None and not zygote.alive():
+        zygote.stop()
+        zygote = None
+    if zygote is None:
+        for other in [s for s in _zygotes if s != spec]:  # another batch's: its folder is going
+            _zygotes.pop(other).stop()
+        zygote = _zygotes[spec] = Zygote(spec)
+    return zygote
 
 
 def _boot(spec: BoxSpec) -> tuple[Box, Any]:
-    home = spec.workroot / secrets.token_hex(8)
+    try:
+        return _boot_in(spec, _zygote(spec))
+    except Exception:
+        if spec in _cold:
+            raise
+        _cold.add(spec)  # a zygote that cannot fork a working kernel: this worker's kernels start cold
+        return _boot_in(spec, None)
+
+
+def _boot_in(spec: BoxSpec, zygote: Zygote | None) -> tuple[Box, Any]:
+    home = (zygote.kernels if zygote else spec.workroot) / secrets.token_hex(8)
     for sub in ("work", "kernel", "ipython"):
         (home / sub).mkdir(parents=True)
-    if (spec.workroot / "mpl").is_dir():  # a warm font cache: building one costs seconds
+    if zygote is None and (spec.workroot / "mpl").is_dir():  # a warm font cache: building one costs seconds
         shutil.copytree(spec.workroot / "mpl", home / "mpl")
     box = Box(home=home, cwd=home / "work", hide=spec.hide, memory_mb=spec.memory_mb, isolation=spec.isolation)
-    km = _kernel_manager(box)
+    km = _kernel_manager(box, zygote)
+    km.workbook_forked = zygote is not None
     try:
         asyncio.run(km.start_kernel(env=kernel_env(home), cwd=str(box.cwd),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
+        if zygote is not None:
+            asyncio.run(_ready(km))
     except Exception:
+        kill(km)
         shutil.rmtree(home, ignore_errors=True)
         raise
     return box, km
+
+
+async def _ready(km: Any, timeout: float = 60.0) -> None:
+    """Wait until a forked kernel answers (it fails fast when the zygote could not make its box)."""
+    client = km.client()
+    client.start_channels()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if not _alive(km):
+                raise RuntimeError("the forked kernel exited before it answered")
+            try:
+                await client.wait_for_ready(timeout=min(2.0, max(0.1, deadline - time.monotonic())))
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+    finally:
+        client.stop_channels()
 
 
 def kernel_for(spec: BoxSpec) -> tuple[Box, Any]:
@@ -250,7 +361,7 @@ def kernel_for(spec: BoxSpec) -> tuple[Box, Any]:
 
 @atexit.register
 def discard_spares() -> None:
-    """Kill this process's spare kernels and remove their folders (at exit, or after a batch)."""
+    """Kill this process's spare kernels and zygotes and remove their folders (at exit, or after a batch)."""
     while _spare:
         try:
             box, km = _spare.popitem()[1].result()
@@ -258,6 +369,8 @@ def discard_spares() -> None:
             continue
         kill(km)
         shutil.rmtree(box.home, ignore_errors=True)
+    while _zygotes:
+        _zygotes.popitem()[1].stop()
 
 
 def _alive(km: Any) -> bool:
@@ -346,4 +459,4 @@ def run(nb: Any, *, box: Box, km: Any, parameters: dict[str, Any], nonces: dict[
     executed = managers[0].nb if managers else nb
     in_kernel = sum(float(c.metadata.get("papermill", {}).get("duration") or 0) for c in executed.cells)
     return RunResult(nb=executed, status=status, state=state, message=message, cells=_cell_times(executed),
-                     kernel_seconds=round(in_kernel, 3))
+                     kernel_seconds=round(in_kernel, 3), forked=getattr(km, "workbook_forked", False))

@@ -183,8 +183,10 @@ def _unshare_script(box: Box) -> str:
 _full_script = _unshare_script
 
 
-def _bwrap_argv(argv: list[str], box: Box) -> list[str]:
-    """The bwrap command for an allow-list box around ``argv`` (see the module docstring)."""
+def _bwrap_argv(argv: list[str], box: Box, *, zygote: bool = False) -> list[str]:
+    """The bwrap command for an allow-list box around ``argv`` (see the module docstring). With
+    ``zygote`` (root only), ``argv`` stays root with the capabilities to make namespaces and mounts:
+    it is :mod:`workbook.zygote`, which drops them in every kernel it forks."""
     q = shlex.quote
     home, cwd = box.home, box.cwd
     as_root = not box.isolation.user_namespace
@@ -194,7 +196,8 @@ def _bwrap_argv(argv: list[str], box: Box) -> list[str]:
         # made from root is still the host's root for sysctls and root-owned files)
         out += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                 "--cap-drop", "ALL"]
-        out += [a for cap in ("CAP_CHOWN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP") for a in ("--cap-add", cap)]
+        caps = ("CAP_CHOWN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP") + (("CAP_SYS_ADMIN",) if zygote else ())
+        out += [a for cap in caps for a in ("--cap-add", cap)]
     else:
         out += ["--unshare-all", "--cap-drop", "ALL"]  # user, ipc, pid, net, uts, cgroup
     out += ["--ro-bind", "/usr", "/usr"]
@@ -256,7 +259,9 @@ def _bwrap_argv(argv: list[str], box: Box) -> list[str]:
     if (home / "mpl").is_dir():
         lines.append(f"cp -R {q(str(warm))}/. {q(str(home / 'mpl'))}")
     limit = " ".join(_prlimit(box.memory_mb))
-    if as_root:
+    if zygote:
+        lines.append('exec "$@"')  # each forked kernel caps and drops privileges itself
+    elif as_root:
         uid = KERNEL_UID
         writable = [home / sub for sub in box.shared if (home / sub).is_dir()]
         lines.append(f"chown {uid}:{uid} {q(str(home))}")
@@ -273,6 +278,14 @@ def _prlimit(memory_mb: int) -> list[str]:
         return []
     size = memory_mb * 1024 * 1024
     return ["prlimit", f"--as={size}", f"--fsize={size}", "--"]
+
+
+def zygote_argv(argv: list[str], box: Box) -> list[str] | None:
+    """The launch command for a kernel zygote in ``box``, or None where this box cannot hold one
+    (only the bwrap box as root gives the zygote what it needs to make each kernel's namespaces)."""
+    if box.isolation.level != "full" or box.isolation.tool != "bwrap" or box.isolation.user_namespace or os.geteuid() != 0:
+        return None
+    return _bwrap_argv(argv, box, zygote=True)
 
 
 def wrap(argv: list[str], box: Box) -> list[str]:

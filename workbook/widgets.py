@@ -187,6 +187,15 @@ def _figures_as_png(formatter: Any) -> Iterator[None]:
         png.deferred_printers.update(deferred)
 
 
+def full_text_table(frame: Any) -> Any:
+    """A DataFrame shown with every cell in full, wrapped, left-aligned, without the index, text escaped:
+    a Styler, because a DataFrame's own display cuts cells longer than ``display.max_colwidth`` (50)
+    with "..."."""
+    return (frame.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+            .set_properties(**{"text-align": "left", "white-space": "normal", "vertical-align": "top"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
+
+
 def _error(text: str) -> str:
     return f"<pre class='{ERROR_CLASS}' style='white-space:pre-wrap;color:#b3261e;margin:0'>{html.escape(text)}</pre>"
 

@@ -88,14 +88,18 @@ LECTURES: dict[str, Lecture] = {
     "03_career_building": Lecture(
         sliders=8, buttons=2,
         controls=(Control("Shipping products", "slider", ko="제품 출시"),
+                  Control("I can keep digging at one problem even when no results come.", "checkbox",
+                          ko="결과가 나오지 않아도 한 문제를 꾸준히 팔 수 있는 인내심이 있다."),
                   Control("Monitoring", "checkbox", ko="모니터링"),
                   Control("h / week", "slider", ko="주당 시간"),
                   Control("Export Markdown", "button", shows=r"my_learning_plan\.md", ko="Markdown 내보내기"))),
     "04_lm_training_evaluation": Lecture(
-        sliders=8, dropdowns=1,
+        sliders=10, dropdowns=2,
         controls=(Control("n", "slider"),
                   Control("temperature", "slider", ko="온도"),
                   Control("hypothesis", "text", text="오늘은 햇살이 좋다", ko="생성문"),
+                  Control("BLEU tokenizer", "dropdown", shows=r"tok:(char|ko-mecab)", ko="BLEU 토크나이저"),
+                  Control("B's error rate", "slider", ko="B의 오류율"),  # a figure: the new <img> differs
                   Control("benchmark", "dropdown", ko="벤치마크"))),
 }
 LANDED = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -160,6 +164,31 @@ def twice_shown(page: Any) -> list[int]:
         """(panel) => [...document.querySelectorAll(panel + ' .jp-Cell')].flatMap((cell, i) => {
              const boxes = [...cell.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets')].map(b => b.innerText);
              return new Set(boxes).size < boxes.length ? [i] : []; })""", PANEL)
+
+
+MIN_TRACK_PX = 100  # a slider whose track is narrower shows little more than its handle
+
+
+def narrow_sliders(page: Any) -> list[str]:
+    """Each shown slider whose track is at most MIN_TRACK_PX wide, as "label: width px" (a long label in
+    the default 300 px slider once left a 0 px track: only the handle showed, a drag jumped to the end)."""
+    return page.evaluate(
+        """([panel, limit]) => [...document.querySelectorAll(panel + ' .widget-slider')].flatMap(slider => {
+             const track = slider.querySelector('.noUi-target, .slider-container');
+             if (!track || slider.offsetParent === null) return [];
+             const width = track.getBoundingClientRect().width;
+             const label = (slider.querySelector('.widget-label') || {}).textContent || '?';
+             return width > limit ? [] : [`${label.trim()}: ${Math.round(width)} px`]; })""",
+        [PANEL, MIN_TRACK_PX])
+
+
+def cut_labels(page: Any) -> list[str]:
+    """The text of each shown widget label or button whose text does not fit (the browser cuts it with
+    "…", e.g. "temperat…" or "Export Markdo…")."""
+    return page.evaluate(
+        """(panel) => [...document.querySelectorAll(panel + ' .widget-label, ' + panel + ' .jupyter-widgets.jupyter-button')]
+             .filter(el => el.offsetParent !== null && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+             .map(el => el.textContent.trim()).filter(text => text)""", PANEL)
 
 
 def control_box(notebook: Any, label: str, kind: str) -> tuple[Any, Any]:
@@ -261,6 +290,8 @@ def test_lecture_in_jupyterlab(lecture: str, edition_lab: tuple[Any, Any], scree
     for kind, count in counts.items():
         assert count >= getattr(expect, kind), f"{lecture}: {count} {kind} rendered, expected ≥ {getattr(expect, kind)}"
     assert notebook.locator(WIDGET_OUTPUT).count() >= 1, f"{lecture}: no widget output rendered"
+    assert narrow_sliders(page) == [], f"{lecture}: slider tracks of {MIN_TRACK_PX} px or less"
+    assert cut_labels(page) == [], f"{lecture}: labels cut short"
 
     controls = expect.controls or tuple(
         Control(label, "slider") for label in
@@ -285,11 +316,13 @@ def test_lecture_in_jupyterlab(lecture: str, edition_lab: tuple[Any, Any], scree
 
 
 def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab: Any) -> None:
-    """The "no error output" and "shown once" assertions mean something: both faults are seen."""
+    """The "no error output", "shown once" and "slider tracks" assertions mean something: each fault is seen."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell("import ipywidgets as w\nfrom workbook.widgets import live"),
                 nbformat.v4.new_code_cell("live(lambda x: x * 2, {'x': w.IntSlider(value=1, description='x')})"),
+                nbformat.v4.new_code_cell("w.VBox([w.IntSlider(description='Publishing papers', style={'description_width': '16em'}),"
+                                          " w.FloatSlider(description='temperature'), w.Button(description='Export Markdown', icon='download')])"),
                 nbformat.v4.new_code_cell("1 / 0")]
     (jupyter_lab.root / "scratch").mkdir(exist_ok=True)
     nbformat.write(nb, jupyter_lab.root / "scratch" / "faults.ipynb")
@@ -297,6 +330,8 @@ def test_detectors_see_errors_and_widgets_shown_twice(lab_page: Any, jupyter_lab
     assert any("ZeroDivisionError" in line for line in lab_page.locator(ERROR_OUTPUT).all_inner_texts())
     assert error_texts(lab_page)
     assert twice_shown(lab_page) == [1]
+    assert [s.split(":")[0] for s in narrow_sliders(lab_page)] == ["Publishing papers"]
+    assert cut_labels(lab_page) == ["temperature", "Export Markdown"]
 
 
 def _first_short_answer(solutions: Path) -> tuple[str, str]:

@@ -86,10 +86,40 @@ def line_of(path: Path, qid: str, spec: dict[str, Any]) -> int | None:
     return line
 
 
-def learner_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """What the learner key keeps of a manual question (the rubric is no secret: it says what counts)."""
-    return {"min_chars": int(spec.get("min_chars", 0)),
+# --- the kind's interface (see workbook/kinds/__init__.py) ---------------------------------------------
+
+def validate(spec: dict[str, Any], where: str) -> None:
+    """A manual question needs a sound rubric; the error names the key file and the line."""
+    problem = rubric_problem(spec)
+    if problem:
+        path, _, qid = where.rpartition(": question ")
+        line = line_of(Path(path), qid, spec) if path else None
+        raise ValueError(f"{path}{f':{line}' if line else ''}: question {qid}: {problem}" if path else f"{where}: {problem}")
+
+
+def compile(spec: dict[str, Any], rule: Any, salt: str, *, seed: int | None = None,
+            hidden: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """What the learner key (and the grader) keep: the rubric is no secret, it says what counts."""
+    return {"min_chars": int(spec.get("min_chars", 0)), "numbers": False,
             "rubric": [{"id": i["id"], "points": i["points"], "text": i["text"]} for i in spec["rubric"]]}
+
+
+def calls(spec: dict[str, Any]) -> None:
+    return None  # the variable's value (the text) is the answer
+
+
+def verdict(question: dict[str, Any], answer: dict[str, Any], lang: str) -> Any:
+    """No automatic score: 0, with what :func:`check` says (the check and the judge use their own
+    statuses, *recorded* and *manual*, through :func:`check` and :func:`grader_verdict`)."""
+    from . import Outcome
+
+    status, details = check(question, answer.get("value"), lang)
+    return Outcome(0.0, details, attempted=status != "not_attempted")
+
+
+def learner_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """What the learner key keeps of a manual question."""
+    return compile(spec, None, "")
 
 
 def text_of(value: Any) -> str | None:
@@ -131,7 +161,7 @@ class ManualVerdict:
         return asdict(self)
 
 
-def verdict(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, lang: str) -> ManualVerdict:
+def grader_verdict(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, lang: str) -> ManualVerdict:
     """The grader's verdict from the exported answer (see ``workbook.export``): awaiting review, or
     why there is nothing to read. It always carries the rubric, so a reader can still score it."""
     from ..judge import STOPPED

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..i18n import get_lang, t
-from ..widgets import figure_html, handout_mode
+from ..widgets import figure_html, full_text_table, handout_mode
 
 if TYPE_CHECKING:
     import ipywidgets
     from matplotlib.figure import Figure
 
 DATA_FILE = "career_talk.json"
-SECTIONS = ("debt_boxes", "fsdl_roles", "skills", "factors", "paths", "plan_items")
+SECTIONS = ("debt_boxes", "fsdl_roles", "skills", "factors", "paths", "plan_items", "checklist", "qa")
+TRACKS = ("researcher", "engineer")
 SCORE_RANGE = (0, 5)
 PROFILE_VERSION = 1
 ROLE_FIELDS = ("job", "job_ko", "product", "product_ko", "tools", "tools_ko")
@@ -62,11 +63,38 @@ def load_talk_data(path: Path) -> dict[str, Any]:
             raise ValueError(f"{path}: fsdl_roles[{index}] lacks {', '.join(missing)}")
     if any(not _positive(item.get("hours")) for item in data["plan_items"]):
         raise ValueError(f"{path}: every plan item needs positive 'hours'")
+    for index, item in enumerate(data["checklist"]):
+        tracks = item.get("tracks")
+        if not isinstance(tracks, list) or not tracks or not set(tracks) <= set(TRACKS):
+            raise ValueError(f"{path}: checklist[{index}] needs 'tracks', a non-empty list of {list(TRACKS)}")
+    for index, item in enumerate(data["qa"]):
+        if not item.get("q_en") or not item.get("q_ko"):
+            raise ValueError(f"{path}: qa[{index}] lacks its question (q_en, q_ko)")
+    _check_posting(path, data.get("job_posting"))
     factors = {f["key"] for f in data["factors"]}
     for option in data["paths"]:
         if set(option.get("fit", {})) != factors:
             raise ValueError(f"{path}: path {option['key']!r} must give a 'fit' for each factor {sorted(factors)}")
     return data
+
+
+def _check_posting(path: Path, posting: Any) -> None:
+    if not isinstance(posting, dict):
+        raise ValueError(f"{path}: 'job_posting' must be an object")
+    missing = [f for f in ("provenance_en", "provenance_ko", "title_en", "title_ko") if not posting.get(f)]
+    if missing:
+        raise ValueError(f"{path}: job_posting lacks {', '.join(missing)}")
+    if not (_positive(posting.get("budget_weeks")) and _positive(posting.get("hours_per_week"))):
+        raise ValueError(f"{path}: job_posting needs positive 'budget_weeks' and 'hours_per_week'")
+    rows = posting.get("requirements")
+    if not isinstance(rows, list) or not rows:
+        raise ValueError(f"{path}: job_posting 'requirements' must be a non-empty list")
+    for index, row in enumerate(rows):
+        missing = [f for f in ("key", "en", "ko") if not isinstance(row, dict) or not row.get(f)]
+        if missing or not isinstance(row.get("must"), bool):
+            raise ValueError(f"{path}: job_posting requirements[{index}] needs key, en, ko and must (true/false)")
+    if len({row["key"] for row in rows}) != len(rows):
+        raise ValueError(f"{path}: job_posting repeats a requirement key")
 
 
 def _positive(value: Any) -> bool:
@@ -105,6 +133,11 @@ def roles_table(lang: str | None = None) -> Any:
                              "주요 도구": [r["tools_ko"] for r in roles]})
     return pd.DataFrame({"role": [r["en"] for r in roles], "job function": [r["job"] for r in roles],
                          "work product": [r["product"] for r in roles], "common tools": [r["tools"] for r in roles]})
+
+
+def roles_view(lang: str | None = None) -> Any:
+    """:func:`roles_table` for the notebook: every cell in full (Exercise 4 needs the text)."""
+    return full_text_table(roles_table(lang))
 
 
 # ------------------------------------------------------------------- widget 1: self-assessment radar
@@ -212,10 +245,11 @@ def self_assessment(path: Path = Path("my_career_profile.json"),
         return None
     low, high = SCORE_RANGE
     sliders = {s["key"]: w.IntSlider(value=start[s["key"]], min=low, max=high, description=label(s),
-                                     style={"description_width": "14em"}, layout=w.Layout(width="28em"))
+                                     style={"description_width": "14em"}, layout=w.Layout(width="32em"))
                for s in talk_data()["skills"]}
     chart, suggestion = w.HTML(), w.HTML()  # values, not Output widgets: capturing output can hang a headless run
-    save, status = w.Button(description=t("Save my profile", "내 프로필 저장"), icon="save"), w.HTML()
+    save = w.Button(description=t("Save my profile", "내 프로필 저장"), icon="save", layout=w.Layout(width="auto"))
+    status = w.HTML()
 
     def scores() -> dict[str, int]:
         return {key: slider.value for key, slider in sliders.items()}
@@ -272,7 +306,9 @@ def path_controls() -> dict[str, ipywidgets.IntSlider]:
     """One 0-5 slider per preference factor, at 3, named as :func:`path_view` expects."""
     import ipywidgets as w
 
-    return {f["key"]: w.IntSlider(value=3, min=0, max=5, description=label(f), style={"description_width": "16em"})
+    # The layout width matters: a 16em label inside the default 300 px slider leaves the track 0 px wide.
+    return {f["key"]: w.IntSlider(value=3, min=0, max=5, description=label(f), style={"description_width": "16em"},
+                                  layout=w.Layout(width="34em"))
             for f in talk_data()["factors"]}
 
 
@@ -574,7 +610,9 @@ def learning_plan_builder(path: Path = Path("my_learning_plan.md"), selected: Se
                               rows=len(plan_items()), description=t("Items", "항목"), layout=w.Layout(width="40em"))
     hours = w.IntSlider(value=hours_per_week, min=1, max=40, description=t("h / week", "주당 시간"))
     preview = w.HTML()
-    export, status = w.Button(description=t("Export Markdown", "Markdown 내보내기"), icon="download"), w.HTML()
+    # width auto: the default 148 px cuts the label to "Export Markdo…"
+    export = w.Button(description=t("Export Markdown", "Markdown 내보내기"), icon="download", layout=w.Layout(width="auto"))
+    status = w.HTML()
 
     def refresh(_: Any = None) -> None:
         preview.value = f"<pre style='white-space:pre-wrap'>{html.escape(learning_plan(picker.value, hours.value))}</pre>"

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import pickle
+import re
 import threading
 import time
 import urllib.request
@@ -424,9 +425,12 @@ def check_content_hash(outputs: Sequence[Any], lang: str | None = None) -> list[
     if len(outputs) != 6:
         return [t(f"expected 6 outputs, got {len(outputs)}", f"출력이 6개여야 하는데 {len(outputs)}개입니다", lang)]
     problems = []
-    if not all(isinstance(h, str) and len(h) >= 16 for h in outputs):
-        problems.append(t("return a hex digest string (e.g. hashlib.sha256(...).hexdigest())",
-                          "16자 이상의 16진수 다이제스트(hex digest) 문자열을 반환하세요 (예: hashlib.sha256(...).hexdigest())", lang))
+    if not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{12,}", h) for h in outputs) or all(
+            re.fullmatch(r"\d{1,20}", h) for h in outputs):  # str(hash(...)): a 64-bit decimal, salted per process
+        problems.append(t("return a hex digest of at least 12 hex digits (e.g. hashlib.sha256(...).hexdigest()); "
+                          "Python's hash() changes from one process to the next, so it cannot identify a version",
+                          "12자리 이상의 16진수 다이제스트(hex digest) 문자열을 반환하세요 (예: hashlib.sha256(...).hexdigest()). "
+                          "파이썬의 hash()는 프로세스마다 값이 바뀌므로 버전을 식별할 수 없습니다", lang))
         return problems
     if outputs[0] != outputs[1]:
         problems.append(t("two equal data sets got different hashes: the hash must depend on content only",
