@@ -18,6 +18,11 @@ length, and that the instructor will read it (an empty or placeholder answer is 
 grader exports the text like any other answer (nothing new runs), and :func:`attach_figure` keeps
 the last figure the learner's cells for the question drew, from the outputs the run already has.
 The scores are given in ``workbook review`` and kept in the gradebook (:mod:`workbook.gradedb`).
+
+As a kind it has the four functions of :mod:`workbook.kinds` (``validate``, ``compile``, ``calls``,
+``verdict``); since it has statuses of its own (*recorded* for the learner, *manual* - awaiting
+review - for the grader) and a verdict that carries the text and the rubric, :func:`workbook.check.check`
+calls :func:`check` and :func:`workbook.judge.judge_question` calls :func:`grader_verdict` directly.
 """
 
 from __future__ import annotations
@@ -115,11 +120,6 @@ def verdict(question: dict[str, Any], answer: dict[str, Any], lang: str) -> Any:
 
     status, details = check(question, answer.get("value"), lang)
     return Outcome(0.0, details, attempted=status != "not_attempted")
-
-
-def learner_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """What the learner key keeps of a manual question."""
-    return compile(spec, None, "")
 
 
 def text_of(value: Any) -> str | None:
