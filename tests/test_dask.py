@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from workbook import gradedb
 from workbook.assign import Paths, assign
 from workbook.cli import main
 from workbook.cluster import ClusterError, connect
@@ -101,13 +102,7 @@ def test_a_cluster_grades_like_a_local_run_and_survives_a_killed_worker(tmp_path
     killed: list[str] = []
 
     def graded_by_w0() -> bool:
-        for path in (out / "records").rglob("*.json"):
-            try:
-                if json.loads(path.read_text()).get("worker") == cluster["w0"]:
-                    return True
-            except ValueError:
-                pass
-        return False
+        return any(r.get("worker") == cluster["w0"] for r in gradedb.peek(out))
 
     def kill_when_busy() -> None:  # w0 dies after its first record, with its next task in flight
         while not graded_by_w0():

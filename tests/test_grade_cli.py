@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import signal
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from workbook import gradedb
 from workbook.assign import Paths, assign
 from workbook.cli import main
 from workbook.grade import grade_all
@@ -55,8 +55,8 @@ def test_unknown_notebook_is_an_error(tmp_path: Path, course: dict[str, Path]) -
     assert result.exit_code == 1 and "07_nothing" in result.output
 
 
-def _records(out: Path) -> list[Path]:
-    return sorted((out / "records").rglob("*.json")) if (out / "records").exists() else []
+def _records(out: Path) -> list[dict]:
+    return gradedb.peek(out)
 
 
 @pytest.mark.slow
@@ -76,7 +76,7 @@ def test_kill_9_mid_batch_then_resume(tmp_path: Path, course: dict[str, Path]) -
     proc.wait()
     done = _records(out)
     assert 2 <= len(done) < len(RESUME_SET)
-    assert all(json.loads(p.read_text())["status"] == "graded" for p in done)  # never half-written
+    assert all(r["status"] == "graded" for r in done)  # never half-written
     assert not (out / "grades.csv").exists()
 
     # the key's helper module is shipped from beside the key, not found on sys.path
@@ -210,6 +210,7 @@ def test_kill_9_of_the_grader_takes_its_workers_and_kernels_along(tmp_path: Path
     assert not _alive(descendants), "workers or kernels outlived the grader"
     time.sleep(1)
     assert not (out / "feedback").exists() and not list(out.rglob("*.json")), "something was written after the kill"
+    assert not gradedb.peek(out), "a record was written after the kill"
 
 
 @pytest.mark.slow
@@ -231,7 +232,7 @@ def test_a_second_grader_on_the_same_results_is_refused(tmp_path: Path, course: 
     assert second.returncode == 1
     message = second.stderr.strip().splitlines()
     assert len(message) == 1 and f"pid {first.pid}" in message[0] and str(out) in message[0], second.stderr
-    assert not list(out.rglob("*.json")), "the refused grader wrote a record"
+    assert not list(out.rglob("*.json")) and not gradedb.peek(out), "the refused grader wrote a record"
 
 
 def test_the_hard_deadline_is_held_outside_the_worker() -> None:
@@ -266,7 +267,7 @@ def test_a_key_whose_helper_module_is_missing_stops_before_grading(tmp_path: Pat
     assert result.exit_code == 1
     line = result.output.strip()
     assert len(line.splitlines()) == 1 and "90_gradefix.yml" in line and "gradefix_cases" in line, line
-    assert not (tmp_path / "out" / "records").exists()
+    assert not (tmp_path / "out" / "gradebook.sqlite").exists()
 
 
 def test_a_change_to_the_grader_regrades(tmp_path: Path, course: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:

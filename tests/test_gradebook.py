@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import gradebook
+from workbook import gradebook, gradedb
 from workbook.gradebook import (
     ResultsLocked,
     check_distinct,
@@ -51,7 +51,7 @@ def test_a_plain_id_equal_to_another_students_tagged_name_gets_its_own_record(tm
     assert len({record_path(tmp_path, s, NB) for s in ids}) == 3
     for student in ids:  # each reads back their own record, never the other's
         assert read_record(tmp_path, student, NB)["questions"][0]["message"] == f"the solution of {student}"
-    assert len(list((tmp_path / "records").iterdir())) == 3
+    assert sorted(r["student"] for r in gradedb.peek(tmp_path)) == sorted(ids)  # three rows, none overwritten
 
 
 def test_ids_differing_only_by_case_get_names_distinct_on_a_case_insensitive_disk() -> None:

@@ -79,7 +79,8 @@ def test_notebook_runs(run: tuple[Path, str], tmp_path: Path, artifacts: Path) -
     assert "error" not in statuses.values(), statuses
     if kind == "solutions":
         assert results, "a solution notebook must call check()"
-        assert set(statuses.values()) == {"passed"}, statuses
+        # a free-response answer (kind: manual) is recorded for the instructor, never "passed"
+        assert set(statuses.values()) <= {"passed", "recorded"} and "passed" in statuses.values(), statuses
     elif kind == "exercises":
         assert results, "an exercise notebook must call check()"
         assert set(statuses.values()) == {"not_attempted"}, statuses

@@ -15,14 +15,17 @@ from typing import Any
 
 from . import keys, kinds
 from .i18n import get_lang, msg, pick
+from .kinds import manual
+from .normalize import is_missing
 
 MIME = "application/vnd.workbook.check+json"
-STATUSES = ("passed", "failed", "not_attempted", "error")
+STATUSES = ("passed", "failed", "not_attempted", "error", "recorded")
 _STYLE = {
     "passed": ("#e6f4ea", "#1e7e34", "✔"),
     "failed": ("#fdecea", "#b3261e", "✘"),
     "not_attempted": ("#f1f3f4", "#3c4043", "…"),
     "error": ("#fff4e5", "#8a4b00", "!"),
+    "recorded": ("#e8f0fe", "#0b57d0", "✎"),  # a free-response answer, read by the instructor
 }
 
 
@@ -104,6 +107,9 @@ def check(qid: str, value: Any = ..., *, lang: str | None = None) -> CheckResult
     spec = (key or {}).get("questions", {}).get(name)
     if spec is None:
         return _result(qid, None, "error", lang, details=[msg("unknown_question", lang, qid=qid)])
+    if spec["kind"] == manual.KIND:  # a written answer: recorded for the instructor, never judged here
+        status, details = ("not_attempted", [msg("fill_in", lang)]) if is_missing(value) else manual.check(spec, value, lang)
+        return _result(qid, spec, status, lang, details=details)
     try:
         outcome = kinds.verdict(spec, kinds.collect(spec, value), lang)
     except Exception as err:  # a learner's object can fail in surprising ways; say so, do not raise

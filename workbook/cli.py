@@ -62,9 +62,13 @@ def assign_cmd(check_only: bool, solutions: Path, exercises: Path, keys_dir: Pat
 @click.option("--keys", "keys_dir", type=click.Path(path_type=Path), default=Path("solutions/keys"), show_default=True)
 @click.option("--exercises", type=click.Path(path_type=Path), default=Path("exercises"), show_default=True)
 @click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True, help="Language of the feedback.")
+@click.option("--student", "students", multiple=True,
+              help="Regrade only this student's submissions (repeatable; with --notebook, only that notebook).")
+@click.option("--course", type=click.Path(path_type=Path), default=None,
+              help="Course file with due dates, the late penalty and extensions (see workbook/deadlines.py).")
 def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
               force: bool, notebooks: tuple[str, ...], keys_dir: Path, exercises: Path, lang: str,
-              scheduler: str | None) -> None:
+              scheduler: str | None, students: tuple[str, ...], course: Path | None) -> None:
     """Grade SUBMISSIONS into --out: grades.csv, summary.csv, results.json, report.html, feedback/.
 
     \b
@@ -83,13 +87,15 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
     from .cluster import ClusterError
     from .grade import grade_all
     from .gradebook import ResultsLocked
+    from .gradedb import GradebookError
     from .keys import KeyFileError
 
     try:
         batch = grade_all(submissions=submissions, out=out, keys_dir=keys_dir, exercises=exercises,
                           notebooks=list(notebooks) or None, jobs=jobs, timeout_cell=timeout_cell, timeout=timeout,
-                          memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True)
-    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError) as err:
+                          memory_mb=memory_mb, force=force, lang=lang, scheduler=scheduler, progress=True,
+                          students=list(students) or None, course=course)
+    except (FileNotFoundError, ValueError, KeyFileError, ResultsLocked, ClusterError, GradebookError) as err:
         raise click.ClickException(str(err)) from None
     for warning in batch.isolation.get("warnings", []):
         click.echo(f"warning: {warning}", err=True)
@@ -103,6 +109,70 @@ def grade_cmd(submissions: Path, out: Path, jobs: int | None, timeout_cell: floa
                f"({batch.graded} run now, {batch.reused} reused); see {out / 'report.html'}")
 
 
+@main.command("review")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0: any free port.")
+@click.option("--names", is_flag=True, help="Show student ids instead of pseudonyms.")
+def review_cmd(results: Path, port: int, names: bool) -> None:
+    """Score free-response answers and override automatic scores in a browser (127.0.0.1 only).
+
+    Prints a URL with a random token; open it (and only share it with co-graders on this machine).
+    Every save lands in RESULTS/gradebook.sqlite at once; `workbook export RESULTS --to csv` rewrites
+    grades.csv, summary.csv and results.json from it. Stop with Ctrl+C."""
+    from .gradedb import GradebookError
+    from .review import serve
+
+    try:
+        serve(results, port=port, names=names, announce=lambda url: click.echo(f"review: open {url}", err=True))
+    except (FileNotFoundError, GradebookError, OSError) as err:
+        raise click.ClickException(str(err)) from None
+
+
+@main.command("export")
+@click.argument("results", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--to", "to", type=click.Choice(["canvas", "moodle", "csv"]), required=True)
+@click.option("--roster", type=click.Path(path_type=Path), default=None,
+              help="CSV mapping student ids to LMS ids and names (canvas, moodle).")
+@click.option("--out", "target", type=click.Path(path_type=Path), default=None,
+              help="The LMS file [default: RESULTS/lms/<to>.csv].")
+@click.option("--moodle-key", type=click.Choice(["email", "username", "idnumber"]), default="email", show_default=True,
+              help="The roster column Moodle matches learners by.")
+def export_cmd(results: Path, to: str, roster: Path | None, target: Path | None, moodle_key: str) -> None:
+    """Export the gradebook's scores (reviews and late penalties applied) for Canvas or Moodle, or
+    rewrite grades.csv, summary.csv and results.json (--to csv). Learners missing from the roster
+    are listed, one per line, and the command exits 1."""
+    from .gradedb import GradebookError
+    from .lms import RosterError, export_lms
+
+    try:
+        done = export_lms(results, to, roster=roster, target=target, moodle_key=moodle_key)
+    except (RosterError, GradebookError, ValueError) as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"export: {done.written} learner(s) -> {done.path}")
+    for student in done.not_in_roster:
+        click.echo(f"not in the roster (not exported): {student}", err=True)
+    if done.not_in_roster:
+        click.echo(f"export: {len(done.not_in_roster)} learner(s) in the gradebook are missing from {roster}; "
+                   "add them to the roster and export again", err=True)
+        sys.exit(1)
+
+
+@main.command("feedback")
+@click.argument("results", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", "target", type=click.Path(path_type=Path), required=True, help="Folder for the learners' folders and zips.")
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True)
+@click.option("--student", "students", multiple=True, help="Release only this learner's feedback (repeatable).")
+def feedback_cmd(results: Path, target: Path, lang: str, students: tuple[str, ...]) -> None:
+    """Release feedback: OUT/<student>/ (their feedback pages and a summary page with automatic and
+    manual scores, rubric ticks, comments and late penalties) and OUT/<student>.zip, per learner."""
+    from .gradedb import GradebookError
+    from .feedback import release
+
+    try:
+        done = release(results, target, lang=lang, students=list(students) or None)
+    except GradebookError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"feedback: {len(done.folders)} learner(s) -> {target}")
 @main.command("release")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="A new folder outside the repository for the learner edition.")

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import gradebook, keys
+from . import gradebook, gradedb, keys
 from .atomic import write_atomic
 from .submissions import (
     InvalidSubmission,
@@ -227,7 +227,8 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
               exercises: Path = Path("exercises"), notebooks: list[str] | None = None, jobs: int | None = None,
               timeout_cell: float = 60.0, timeout: float = 600.0, memory_mb: int = 2048, output_kb: int = 5000,
               force: bool = False, lang: str = "en", executor: Executor | None = None,
-              scheduler: str | None = None, isolation: str = "best", progress: bool = False) -> Batch:
+              scheduler: str | None = None, isolation: str = "best", progress: bool = False,
+              students: list[str] | None = None, course: Path | None = None) -> Batch:
     """Grade every submission under ``submissions`` into ``out`` (see the module docstring).
 
     ``notebooks`` defaults to those with a key and a release that some file claims. ``isolation``
@@ -235,7 +236,10 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     any ``concurrent.futures.Executor``: a thread pool (each of its threads drives its own worker
     process) or a Dask client's executor (``client.get_executor()``: one submission at a time per
     Dask worker process). ``scheduler`` (``tcp://HOST:PORT``) connects to a Dask cluster for this
-    call. Raises FileNotFoundError for a missing folder, ValueError when there is nothing to grade
+    call. ``students`` regrades only those students' submissions (of ``notebooks``), even unchanged
+    ones; every other record in ``out`` is kept as it is. ``course`` (a course file, see
+    ``workbook.deadlines``) records when each submission came in and its late penalty. Raises
+    FileNotFoundError, deadlines.CourseFileError for a missing folder, ValueError when there is nothing to grade
     against or a key names a helper that cannot be imported, cluster.ClusterError when the
     scheduler cannot be used, and gradebook.ResultsLocked when another grader is writing into ``out``.
     """
@@ -253,6 +257,10 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
     if unknown:
         raise ValueError(f"no key or release for notebook(s): {', '.join(unknown)}")
     helpers = {n: _helpers(available[n][0], available[n][3]) for n in wanted}  # a missing module stops us here
+    if course is not None:
+        from .deadlines import load_course
+
+        course = load_course(course)  # a malformed course file stops us here
     client = None
     if scheduler:
         from .cluster import connect
@@ -261,7 +269,7 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
         executor = client.get_executor(pure=False)
     try:
         return _grade_all(submissions, out, keys_dir, wanted, available, helpers, jobs, timeout_cell, timeout, memory_mb,
-                          output_kb, force, lang, executor, isolation, progress)
+                          output_kb, force, lang, executor, isolation, progress, students, course)
     finally:
         if client is not None:
             client.close()
@@ -270,13 +278,24 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
 def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], available: dict[str, Any],
                helpers: dict[str, Any], jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
                output_kb: int, force: bool, lang: str, executor: Executor | None, isolation: str,
-               progress: bool) -> Batch:
+               progress: bool, students: list[str] | None = None, course: Any = None) -> Batch:
     from .cluster import describe_workers, is_dask, slots
     from .sandbox import LEVELS, probe, visible_hides
 
     with gradebook.results_lock(out):
         found, ignored = discover(Path(submissions), wanted)
         gradebook.check_distinct(sorted({s.student for s in found}))
+        if students is not None:
+            unknown = sorted(set(students) - {s.student for s in found})
+            if unknown:
+                raise ValueError(f"{submissions}: no submission of {', '.join(wanted)} by student(s) {', '.join(unknown)}")
+            found = [s for s in found if s.student in students]
+            force = True
+        if course is not None:  # when each came in (the files, before anything runs) and what it costs
+            from .deadlines import penalties
+
+            with gradedb.connect(out) as conn:
+                gradedb.put_penalties(conn, penalties(course, found))
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
         box = capped_isolation(probe(memory_mb), isolation)
         fingerprint = grader_fingerprint()
@@ -329,8 +348,8 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
                 "workers": cluster, "notebooks": wanted, "ignored_files": ignored}
         from .report import class_report
 
-        files = gradebook.write_gradebook(out, ordered, wanted, meta)
-        write_atomic(out / "report.html", class_report(ordered, meta))
+        files = gradebook.export_files(out, meta)  # every record in the gradebook, reviews and penalties applied
+        write_atomic(out / "report.html", class_report(gradebook.effective_records(out), meta))
     return Batch(records=ordered, graded=len(pending), reused=reused, files=[*files, out / "report.html"],
                  ignored=ignored, isolation=box.to_dict(), workers=cluster)
 

@@ -217,6 +217,7 @@ def _grade(task: Task, isolation: Any, workroot: Path, started: float) -> dict[s
 
     from . import judge, report, tamper
     from .export import plan_of
+    from .kinds import manual
 
     sub, opts, key = task.sub, task.options, task.key
     editions = [nbformat.reads(text, as_version=4) for text in task.released]
@@ -254,6 +255,7 @@ def _grade(task: Task, isolation: Any, workroot: Path, started: float) -> dict[s
         notes.append(f"the last run ended too: {run.message}")
     answers, flags = _answers(run, skipped)
     verdicts = [v.to_dict() for v in judge.judge(key, answers, seed=task.seed, hidden=hidden, lang=opts.lang)]
+    manual.attach_figure(run.nb, verdicts, key["prefix"])  # free response: the figure the learner drew, if any
     own = [f"{v['qid']}: {v['status']}" for v in verdicts if v["status"] in ("timeout", "kernel_died")]
     reason = "; ".join(p for p in [reason, *notes, *own] if p)
     record = {

@@ -1,15 +1,17 @@
-"""The gradebook on disk: one record per graded submission, and the CSV/JSON files built from them.
+"""The gradebook: one record per graded submission, kept in ``RESULTS/gradebook.sqlite``
+(:mod:`workbook.gradedb`), and the CSV/JSON files exported from it.
 
-``RESULTS_DIR/records/<student>/<NN_topic>.json`` is written (atomically) as soon as a submission is
-graded, so killing the grader loses nothing already graded; a rerun reuses every record whose
-``hash`` (submission, key, release and options) is unchanged. ``grades.csv``, ``summary.csv`` and
-``results.json`` are rebuilt from the records at the end of every batch, each through a temporary
-file and a rename.
+A record is saved (one transaction) as soon as a submission is graded, so killing the grader loses
+nothing already graded; a rerun reuses every record whose ``hash`` (submission, key, release and
+options) is unchanged. ``grades.csv``, ``summary.csv`` and ``results.json`` are exported from the
+database at the end of every batch (and by ``workbook export``), each through a temporary file and
+a rename; they show the *effective* scores: the automatic points, replaced by a reviewer's rubric
+ticks (free-response questions) or override, less any late penalty (:func:`effective`).
 
 Every file is named through :func:`safe_name`, which is injective (and stays so on a case-insensitive
-file system), so one student never reads or overwrites another's record or feedback page. Every text
-cell of a CSV export is neutralised against formula injection. :func:`results_lock` keeps a second
-grader out of a results folder that one is writing.
+file system), so one student never reads or overwrites another's feedback page. Every text cell of a
+CSV export is neutralised against formula injection. :func:`results_lock` keeps a second grader out
+of a results folder that one is writing.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import gradedb
 from .atomic import write_atomic
 
-GRADE_COLUMNS = ("student", "notebook", "question", "points", "max_points", "status", "message", "flags")
+GRADE_COLUMNS = ("student", "notebook", "question", "points", "max_points", "status", "message", "flags",
+                 "auto_points", "comment", "override_reason")
 
 
 _PLAIN = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}")
@@ -70,22 +74,53 @@ def feedback_path(student: str, notebook: str) -> Path:
 
 
 def record_path(out: Path, student: str, notebook: str) -> Path:
-    """Where the record of one student's notebook is kept."""
+    """Where a results folder from before the database kept one record (imported on first use)."""
     return Path(out) / "records" / safe_name(student) / f"{notebook}.json"
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
-    """Save one submission's record (atomically)."""
-    write_atomic(record_path(out, record["student"], record["notebook"]), json.dumps(record, ensure_ascii=False, indent=1))
+    """Save one submission's record (one transaction; reviews and penalties are kept)."""
+    with gradedb.connect(out) as conn:
+        gradedb.put_record(conn, record)
 
 
 def read_record(out: Path, student: str, notebook: str) -> dict[str, Any] | None:
-    """A saved record, or None when there is none or it is unreadable (it is then graded again)."""
-    try:
-        record = json.loads(record_path(out, student, notebook).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    """A saved record, or None when there is none (it is then graded)."""
+    with gradedb.connect(out) as conn:
+        record = gradedb.get_record(conn, student, notebook)
     return record if isinstance(record, dict) and record.get("student") == student else None
+
+
+def effective(record: dict[str, Any], reviews: dict[tuple[str, str, str], dict[str, Any]],
+              penalty: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The record as it counts: each question's automatic points replaced by its review (an override,
+    else for a free-response question the points of the ticked rubric items, capped at its maximum),
+    then the late penalty taken off the total. The automatic points stay in ``auto_points``."""
+    out = {**record, "questions": []}
+    for q in record["questions"]:
+        review = reviews.get((record["student"], record["notebook"], str(q["qid"])))
+        q = {**q, "auto_points": q["points"], "auto_status": q["status"]}
+        if review is not None:
+            q["review"] = {k: review[k] for k in ("ticks", "comment", "override", "reason", "version", "saved_at")}
+            if review["override"] is not None:
+                q["points"], q["status"] = float(review["override"]), "overridden"
+            elif q.get("rubric") is not None and review["read"]:
+                ticked = sum(float(item["points"]) for item in q["rubric"] if item["id"] in review["ticks"])
+                q["points"], q["status"] = min(ticked, float(q["max_points"])), "reviewed"
+        out["questions"].append(q)
+    raw = round(sum(q["points"] for q in out["questions"]), 4)
+    out["raw_score"] = raw
+    out["penalty"] = penalty
+    fraction = float(penalty["fraction"]) if penalty else 0.0
+    out["score"] = round(raw * (1 - fraction), 4)
+    return out
+
+
+def effective_records(out: Path, notebooks: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every record of the results folder as it counts (see :func:`effective`)."""
+    with gradedb.connect(out) as conn:
+        records, reviews, penalties = gradedb.all_records(conn, notebooks), gradedb.all_reviews(conn), gradedb.all_penalties(conn)
+    return [effective(r, reviews, penalties.get((r["student"], r["notebook"]))) for r in records]
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and full-width forms
@@ -119,7 +154,9 @@ def grade_rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for q in record["questions"]:
             rows.append({"student": record["student"], "notebook": record["notebook"], "question": q["qid"],
                          "points": q["points"], "max_points": q["max_points"], "status": q["status"],
-                         "message": q["message"], "flags": flags})
+                         "message": q["message"], "flags": flags, "auto_points": q.get("auto_points", q["points"]),
+                         "comment": (q.get("review") or {}).get("comment", ""),
+                         "override_reason": (q.get("review") or {}).get("reason", "")})
     return rows
 
 
@@ -135,6 +172,8 @@ def summary_rows(records: list[dict[str, Any]], notebooks: list[str]) -> tuple[l
         points = [round(mine[n]["score"], 4) if n in mine else 0 for n in notebooks]
         flags = [f"{n}: {mine[n]['status']}" for n in notebooks if n in mine and mine[n]["status"] != "graded"]
         flags += [f"{n}: tampered" for n in notebooks if n in mine and mine[n].get("tamper")]
+        flags += [f"{n}: late {mine[n]['penalty']['days_late']} day(s), -{100 * mine[n]['penalty']['fraction']:g}%"
+                  for n in notebooks if n in mine and (mine[n].get("penalty") or {}).get("days_late")]
         rows.append([student, *points, round(sum(points), 4),
                      round(sum(mine[n]["max_score"] for n in notebooks if n in mine), 4), "; ".join(flags)])
     return header, rows
@@ -152,6 +191,19 @@ def write_gradebook(out: Path, records: list[dict[str, Any]], notebooks: list[st
     for path, text in files.items():
         write_atomic(path, text)
     return list(files)
+
+
+def export_files(out: Path, meta: dict[str, Any] | None = None) -> list[Path]:
+    """Export ``grades.csv``, ``summary.csv`` and ``results.json`` from the gradebook database, with
+    effective scores (reviews and penalties applied). ``meta`` (the last batch's options, isolation,
+    notebooks) is stored when given, else the stored one is used."""
+    with gradedb.connect(out) as conn:
+        if meta is not None:
+            gradedb.set_meta(conn, "batch", meta)
+        meta = gradedb.get_meta(conn, "batch", {})
+    records = effective_records(out)
+    notebooks = sorted(set(meta.get("notebooks", [])) | {r["notebook"] for r in records})
+    return write_gradebook(out, records, notebooks, {**meta, "notebooks": notebooks})
 
 
 class ResultsLocked(RuntimeError):

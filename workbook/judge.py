@@ -17,6 +17,7 @@ from typing import Any
 from . import kinds
 from .export import ANSWER_FORMS, finite
 from .i18n import msg, pick
+from .kinds import manual
 
 # What the grader itself says when a question has no exported answer (see workbook.grade._answers).
 STOPPED = {"timeout": "timeout", "kernel_died": "kernel_died", "not_exported": "missing", "rejected": "failed"}
@@ -62,6 +63,8 @@ def judge_question(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None
     """The verdict for one question from its exported ``answer`` (see ``workbook.export``): the question
     compiled with its hidden cases and judged by its kind (:mod:`workbook.kinds`), as the check does."""
     spec = {"kind": "value", "points": 1, **spec}
+    if spec["kind"] == manual.KIND:  # a written answer: awaiting review, nothing judged here
+        return manual.grader_verdict(qid, spec, answer, lang)  # type: ignore[return-value]
     verdict = Verdict(qid=qid, title=pick(spec.get("title"), lang), status="failed", points=0.0,
                       max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang))
     if answer is None:

@@ -36,6 +36,8 @@ _HEAD = """\
 {% for item in r.tamper or [] %}<p style='color:#b3261e'>{{ m('flagged') }}: {{ item }}</p>{% endfor %}\
 {% if rest %}<p>{{ m('check_cell_missing') }}</p>{{ rest }}{% endif %}"""
 
+_IMG = "<img role='img' alt='{{ alt }}' src='data:image/png;base64,{{ data }}'>"
+
 _REPORT = """\
 <!DOCTYPE html>
 <html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ m('report_title') }}</title>
@@ -47,13 +49,29 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-
 {% for w in isolation.get('warnings', []) %}<p style='color:#8a4b00'>{{ m('warning') }}: {{ w }}</p>{% endfor %}
 {% for nb in notebooks %}
 <h2>{{ nb.name }}</h2>
+<p>{{ m('stats_line', n=nb.stats.totals.n, mean=fmt(nb.stats.totals.mean), median=fmt(nb.stats.totals.median),
+  q1=fmt(nb.stats.totals.q1), q3=fmt(nb.stats.totals.q3), top='%g' % nb.top) }}</p>
 <h3>{{ m('score_distribution', top='%g' % nb.top) }}</h3>
 {{ nb.histogram }}
 <h3>{{ m('pass_rate') }}</h3>
-<table><tr><th>{{ m('col_question') }}</th><th>{{ m('col_passed') }}</th><th>{{ m('col_rate') }}</th></tr>
-{% for q, passed, total in nb.rates %}<tr><td><code>{{ q }}</code></td><td>{{ passed }} / {{ total }}</td>\
-<td>{{ '%.0f' % (100 * passed / total) }}%</td></tr>{% endfor %}</table>
+<table><tr><th>{{ m('col_question') }}</th><th>{{ m('col_title') }}</th><th>{{ m('col_passed') }}</th><th>{{ m('col_rate') }}</th>
+<th>{{ m('col_mean') }}</th><th>{{ m('col_median') }}</th><th>{{ m('col_quartiles') }}</th>
+<th>{{ m('col_difficulty') }}</th><th>{{ m('col_discrimination') }}</th></tr>
+{% for q in nb.stats.questions %}<tr><td><code>{{ q.qid }}</code></td><td>{{ q.title }}</td><td>{{ q.passed }} / {{ q.n }}</td>
+<td>{{ '%.0f' % (100 * q.passed / q.n) if q.n else '' }}%</td><td>{{ fmt(q.mean) }} / {{ '%g' % q.max_points }}</td>
+<td>{{ fmt(q.median) }}</td><td>{{ fmt(q.q1) }} – {{ fmt(q.q3) }}</td><td>{{ fmt(q.difficulty) }}</td>
+<td>{{ fmt(q.discrimination) }}</td></tr>{% endfor %}</table>
+{% if nb.items_plot %}<h3>{{ m('items_chart') }}</h3>{{ nb.items_plot }}{% endif %}
 {% endfor %}
+{% if progress %}<h2>{{ m('reading_progress') }}</h2>
+<table><tr><th>{{ m('col_notebook') }}</th><th>{{ m('col_question') }}</th><th>{{ m('col_title') }}</th><th>{{ m('col_read') }}</th></tr>
+{% for p in progress %}<tr><td>{{ p.notebook }}</td><td><code>{{ p.qid }}</code></td><td>{{ p.title }}</td>
+<td>{{ p.read }} / {{ p.answers }}</td></tr>{% endfor %}</table>{% endif %}
+{% if late %}<h2>{{ m('late_submissions', n=late|length) }}</h2>
+<table><tr><th>{{ m('col_student') }}</th><th>{{ m('col_notebook') }}</th><th>{{ m('col_days_late') }}</th>
+<th>{{ m('col_penalty') }}</th><th>{{ m('col_submitted') }}</th></tr>
+{% for l in late %}<tr><td>{{ l.student }}</td><td>{{ l.notebook }}</td><td>{{ l.days_late }}</td>
+<td>{{ '%g' % (100 * l.fraction) }}%</td><td>{{ l.submitted }} (<code>{{ l.source }}</code>)</td></tr>{% endfor %}</table>{% endif %}
 <h2>{{ m('slowest_cells') }}</h2>
 <table><tr><th>{{ m('col_time') }}</th><th>{{ m('col_student') }}</th><th>{{ m('col_notebook') }}</th><th>{{ m('col_cell') }}</th></tr>
 {% for s, student, notebook, index in slowest %}<tr><td>{{ m('seconds', s=s) }}</td><td>{{ student }}</td>\
@@ -135,44 +153,82 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en"
     return to_html(page, lang=lang)
 
 
-def _histogram(scores: list[float], top: float, lang: str = "en", bins: int = 10) -> str:
-    """An inline SVG bar chart of the scores (fractions of the maximum)."""
-    from markupsafe import escape
+def _figure(draw: Any, alt: str, lang: str) -> str:
+    """A matplotlib figure as an inline PNG ``<img>`` (the page needs no network and no script)."""
+    import base64
+    import io
 
-    counts = [0] * bins
-    for score in scores:
-        counts[min(int(score / top * bins), bins - 1) if top else 0] += 1
-    high = max(counts) or 1
-    width, height = 40, 160
-    bars = "".join(
-        f"<rect x='{i * width + 30}' y='{10 + height - c / high * height:.1f}' width='{width - 4}' "
-        f"height='{c / high * height:.1f}' fill='#0b57d0'><title>{c}</title></rect>"
-        f"<text x='{i * width + 32}' y='{height + 25}' font-size='10'>{i * 100 // bins}%</text>"
-        f"<text x='{i * width + 40}' y='{5 + height - c / high * height:.1f}' font-size='10'>{c or ''}</text>"
-        for i, c in enumerate(counts))
-    return (f"<svg role='img' aria-label='{escape(msg('score_chart', lang))}' width='{bins * width + 40}' "
-            f"height='{height + 40}' xmlns='http://www.w3.org/2000/svg'>{bars}</svg>")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if lang == "ko":
+        from .fonts import use_hangul_font
+
+        use_hangul_font()
+    fig, ax = plt.subplots(figsize=(6, 2.8), dpi=90)
+    try:
+        draw(ax)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    finally:
+        plt.close(fig)
+    return _render(_IMG, lang, alt=alt, data=base64.b64encode(buffer.getvalue()).decode())
+
+
+def _histogram(scores: list[float], top: float, lang: str = "en", bins: int = 10) -> str:
+    """The notebook's score distribution (share of the maximum), as an inline PNG."""
+    def draw(ax: Any) -> None:
+        shares = [min(max(s / top, 0.0), 1.0) if top else 0.0 for s in scores]
+        ax.hist(shares, bins=bins, range=(0, 1), color="#0b57d0", edgecolor="white")
+        ax.set_xlabel(msg("axis_share", lang))
+        ax.set_ylabel(msg("axis_learners", lang))
+
+    return _figure(draw, msg("score_chart", lang), lang)
+
+
+def _items_plot(questions: list[dict[str, Any]], lang: str) -> str:
+    """Difficulty against discrimination, one point per question (those with both)."""
+    shown = [q for q in questions if q["difficulty"] is not None and q["discrimination"] is not None]
+    if not shown:
+        return ""
+
+    def draw(ax: Any) -> None:
+        ax.scatter([q["difficulty"] for q in shown], [q["discrimination"] for q in shown], color="#8a4b00")
+        for q in shown:
+            ax.annotate(q["qid"], (q["difficulty"], q["discrimination"]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        ax.axhline(0.2, color="#999", linewidth=0.8, linestyle="--")
+        ax.set_xlim(-0.05, 1.05)
+        ax.set_xlabel(msg("col_difficulty", lang))
+        ax.set_ylabel(msg("col_discrimination", lang))
+
+    return _figure(draw, msg("items_chart", lang), lang)
 
 
 def class_report(records: list[dict[str, Any]], meta: dict[str, Any], lang: str | None = None) -> str:
-    """The instructor's ``report.html``: score distribution, pass rate per question, slowest cells,
-    and every submission that was not graded normally, with its reason. ``lang`` defaults to the
+    """The instructor's ``report.html``: per notebook the score distribution and its mean, median and
+    quartiles; per question (by title) pass rate, mean, median, quartiles, difficulty and
+    discrimination (:mod:`workbook.classstats`); reading progress of the free-response questions;
+    late submissions; slowest cells; and every submission that was not graded normally, with its reason. ``lang`` defaults to the
     language the batch was graded in (``meta["options"]["lang"]``)."""
     from markupsafe import Markup
+
+    from .classstats import late, notebook_stats, reading_progress
 
     lang = lang or meta.get("options", {}).get("lang") or "en"
     notebooks = []
     for name in sorted({r["notebook"] for r in records}):
         mine = [r for r in records if r["notebook"] == name]
         top = max((r["max_score"] for r in mine), default=0)
-        rates: dict[str, list[bool]] = {}
-        for record in mine:
-            for q in record["questions"]:
-                rates.setdefault(q["qid"], []).append(q["status"] == "passed")
-        notebooks.append({"name": name, "top": top, "histogram": Markup(_histogram([r["score"] for r in mine], top, lang)),
-                          "rates": [(q, sum(v), len(v)) for q, v in rates.items()]})
+        stats = notebook_stats(mine)
+        notebooks.append({"name": name, "top": top, "stats": stats,
+                          "histogram": Markup(_histogram([r["score"] for r in mine], top, lang)),
+                          "items_plot": Markup(_items_plot(stats["questions"], lang))})
     slowest = sorted(((c["seconds"], r["student"], r["notebook"], c["index"]) for r in records for c in r.get("cells", [])),
                      reverse=True)[:10]
     bad = [r for r in records if r["status"] != "graded" or r.get("tamper")]
     return _render(_REPORT, lang, records=records, isolation=meta.get("isolation", {}), notebooks=notebooks,
-                   slowest=slowest, bad=bad)
+                   slowest=slowest, bad=bad, late=late(records), progress=reading_progress(records),
+                   fmt=lambda v: "" if v is None else f"{v:.3g}")

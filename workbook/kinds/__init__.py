@@ -36,7 +36,7 @@ from ..i18n import msg
 from ..normalize import is_missing, to_plain
 from .expected import Rule
 
-KIND_MODULES = {"value": "value", "function": "function", "property": "property_"}
+KIND_MODULES = {"value": "value", "function": "function", "property": "property_", "manual": "manual"}
 
 
 @dataclass
