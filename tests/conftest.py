@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
 
 import matplotlib
 import pytest
@@ -48,21 +45,3 @@ def lecture_handouts(artifacts: Path) -> Path:
     build_handouts(out=out, notebooks=ROOT / "notebooks")
     return out
 
-
-@contextmanager
-def collecting_shell() -> Iterator[Any]:
-    """An IPython shell whose display messages are collected in ``shell.sent`` instead of sent: the
-    kernel's side of the grader's export, in this process."""
-    from IPython.core.interactiveshell import InteractiveShell
-
-    sh = InteractiveShell.instance()
-    sent: list[dict] = []
-    original = sh.display_pub.publish
-    sh.display_pub.publish = lambda data, metadata=None, **kw: sent.append(data)
-    sh.sent = sent
-    try:
-        yield sh
-    finally:
-        sh.display_pub.publish = original
-        for name in [n for n in sys.modules if n.startswith("_wb_")]:
-            del sys.modules[name]

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import collecting_shell
+from export_shell import collecting_shell
 
 from workbook import judge, keys
 from workbook.export import export_cells, parse_payload, plan_of

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import collecting_shell
+from export_shell import collecting_shell
 
 from tests.mutants import LECTURES, Mutant
 from workbook import check, judge, keys, set_lang
