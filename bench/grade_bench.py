@@ -6,7 +6,8 @@ raising, then the answers) - and grades them into fresh folders (``force``). Thr
 
 - ``lecture1`` (default): ``--count`` Lecture 1 submissions with each of ``--jobs``; prints
   submissions per minute, the in-kernel time and how each kernel was started (forked from a warm
-  zygote or cold), and the ratio of wall time to the floor (in-kernel time / jobs).
+  zygote or cold), and the ratio of wall time to the floor (in-kernel time / jobs); then the same
+  batch with every kernel started cold (``WORKBOOK_WARM_KERNELS=0``), and the warm/cold wall ratio.
 - ``cohort``: ``--learners`` generated learners x the four exercise notebooks with ``--jobs 2``;
   prints throughput per notebook and per core. A whole boostcamp cohort is 300 learners; a
   fraction (say 30) gives the same per-submission figures in a tenth of the time (scale linearly).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -35,6 +37,7 @@ from pathlib import Path
 import nbformat
 
 from workbook.grade import Batch, grade_all
+from workbook.kernel_run import WARM_SWITCH
 
 ROOT = Path(__file__).resolve().parents[1]
 LECTURE1 = "01_full_stack_ml"
@@ -85,8 +88,11 @@ def _statuses(batch: Batch) -> dict[str, int]:
 def lecture1(tmp: Path, count: int, jobs_list: list[int]) -> None:
     subs = tmp / "submissions"
     make_submissions(subs, count)
-    for jobs in jobs_list:
-        batch, wall = _grade(subs, tmp / f"out-{jobs}", jobs=jobs)
+    walls = {}
+    for warm, jobs in [("1", j) for j in jobs_list] + [("0", max(jobs_list))]:
+        os.environ[WARM_SWITCH] = warm  # the worker processes inherit it: "0" is the cold-kernel baseline
+        batch, wall = _grade(subs, tmp / f"out-{jobs}-{warm}", jobs=jobs)
+        walls[(warm, jobs)] = wall
         in_kernel = sum(r.get("seconds", 0.0) for r in batch.records)
         kernels = Counter(r.get("kernel", "cold") for r in batch.records)
         print(f"jobs={jobs}: {len(batch.records)} submissions in {wall:.1f} s = "
@@ -94,6 +100,10 @@ def lecture1(tmp: Path, count: int, jobs_list: list[int]) -> None:
               f"({in_kernel / len(batch.records):.2f} s each), wall/(in-kernel/jobs) {wall / (in_kernel / jobs):.2f}; "
               f"kernels {dict(kernels)}; statuses {_statuses(batch)}; scores {sorted({r['score'] for r in batch.records})}; "
               f"isolation {batch.isolation['level']}")
+    os.environ.pop(WARM_SWITCH, None)
+    jobs = max(jobs_list)
+    print(f"warm kernels vs cold (jobs={jobs}, same submissions, same run): wall ratio warm/cold "
+          f"{walls[('1', jobs)] / walls[('0', jobs)]:.3f} ({walls[('0', jobs)] / walls[('1', jobs)]:.2f}x the throughput)")
 
 
 def cohort(tmp: Path, learners: int) -> None:

@@ -136,3 +136,22 @@ def test_a_zygote_never_preloads_what_must_hook_into_the_kernels_shell() -> None
     done = subprocess.run([sys.executable, "-c", probe_code], capture_output=True, text=True, timeout=120)
     failed, hooked, core = json.loads(done.stdout.strip().splitlines()[-1])
     assert failed == ["no_such_module_wb"] and hooked == [] and core is True, "pyplot is preloaded, its inline backend is not"
+
+
+@pytest.mark.slow
+def test_warm_kernels_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """WORKBOOK_WARM_KERNELS=0 starts every kernel cold (the benchmark's baseline; a way out)."""
+    box = probe(1024)
+    if not (box.tool == "bwrap" and not box.user_namespace):
+        pytest.skip("warm kernels need the bwrap box as root")
+    shutil.copytree(FIXTURES / "solutions", tmp_path / "solutions")
+    assign(paths=Paths(tmp_path / "solutions", tmp_path / "exercises", tmp_path / "learner_keys"))
+    release = next((tmp_path / "exercises").rglob(f"{NB}.ipynb"))
+    (tmp_path / "subs" / "one").mkdir(parents=True)
+    (tmp_path / "subs" / "one" / f"{NB}.ipynb").write_text(_submission(release, DETECT), encoding="utf-8")
+    monkeypatch.setenv("WORKBOOK_WARM_KERNELS", "0")
+    batch = grade_all(submissions=tmp_path / "subs", out=tmp_path / "out", keys_dir=tmp_path / "solutions" / "keys",
+                      exercises=tmp_path / "exercises", jobs=1, timeout_cell=10, memory_mb=1024)
+    assert [r["kernel"] for r in batch.records] == ["cold"]
+    # ran, and saw nothing planted (a cold box's PID 1 is bwrap's own, so "another process" is expected there)
+    assert set(_seen(tmp_path / "out", "one")) <= {"another process"}

@@ -44,6 +44,7 @@ from .kernel_export import MIME
 from .sandbox import KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, holds_zygote, kernel_env, wrap, zygote_argv
 
 ENGINE = "workbook-grade"
+WARM_SWITCH = "WORKBOOK_WARM_KERNELS"  # "0": every kernel starts cold (a baseline, or a way out)
 TRUNCATED = "\n[output truncated by the grader: this notebook's outputs passed {cap} kB]\n"
 MAX_MESSAGE = 16_000_000  # bytes of one ZeroMQ message from the kernel; a larger one is dropped
 KEPT = ("status", "execute_input")  # the only messages processed from a grader cell, or past the cap
@@ -277,7 +278,7 @@ _cold: set[BoxSpec] = set()  # specs whose zygote failed: their kernels start co
 
 def _zygote(spec: BoxSpec) -> Zygote | None:
     """This worker's zygote for ``spec`` (started on first use), or None where kernels start cold."""
-    if spec in _cold or not holds_zygote(spec.isolation):
+    if spec in _cold or not holds_zygote(spec.isolation) or os.environ.get(WARM_SWITCH, "1") == "0":
         return None
     zygote = _zygotes.get(spec)
     if zygote is not None and not zygote.alive():
