@@ -18,10 +18,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture()
-def review_url(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def review_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
     from werkzeug.serving import make_server
 
-    make_results(tmp_path, students=6)
+    make_results(tmp_path, students=getattr(request, "param", 6))
     token = secrets.token_urlsafe(16)
     server = make_server("127.0.0.1", 0, create_app(tmp_path, token), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -90,3 +90,21 @@ def test_a_second_tab_does_not_clobber_the_first_tabs_save(chromium: Any, review
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("review_url", [12], indirect=True)
+def test_review_ten_answers_of_a_class_from_the_keyboard(page: Any, review_url: tuple[str, Path]) -> None:
+    """The issue's walk-through: ten written answers read and scored in a row, keyboard only."""
+    url, out = review_url
+    _open_first_written(page, url)
+    assert page.locator("#progress").inner_text() == "0 of 12 read"
+    for n in range(10):
+        page.locator("input[name=tick][value=tradeoff]").check()
+        if n % 2:
+            page.locator("input[name=tick][value=cost]").check()
+        page.locator("#comment").fill(f"read {n + 1}")
+        page.locator("#comment").press("Control+Enter")
+        page.wait_for_selector("#saved")
+    assert page.locator("#progress").inner_text() == "10 of 12 read"
+    reviewed = [q for r in gradebook.effective_records(out) for q in r["questions"] if q["qid"] == "q12" and q.get("review")]
+    assert len(reviewed) == 10 and sorted(q["points"] for q in reviewed) == [2.0] * 5 + [3.0] * 5
