@@ -11,35 +11,13 @@ expected answer) when the notebook derives its data from ``seed``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import kinds
 from .export import ANSWER_FORMS, finite
 from .i18n import msg, pick
 from .kinds import manual
-
-# What the grader itself says when a question has no exported answer (see workbook.grade._answers).
-STOPPED = {"timeout": "timeout", "kernel_died": "kernel_died", "not_exported": "missing", "rejected": "failed"}
-NO_VARIABLE = "no variable named "  # what the kernel's export says of a renamed or deleted answer
-STATUSES = ("passed", "partial", "failed", "not_attempted", "missing", "error", "timeout", "kernel_died")
-
-
-@dataclass
-class Verdict:
-    """One question's grade."""
-
-    qid: str
-    title: str
-    status: str
-    points: float
-    max_points: float
-    message: str = ""
-    hint: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
+from .verdict import NO_VARIABLE, STOPPED, Verdict
 
 def hidden_cases(spec: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     """The grading-only cases of a question: the key's ``hidden`` plus those made from the seed."""

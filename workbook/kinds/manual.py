@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import msg, pick
+from ..verdict import NO_VARIABLE, STOPPED, Verdict
 
 KIND = "manual"
 PENDING = "manual"  # the verdict's status until someone reads the answer
@@ -141,38 +142,24 @@ def check(spec: dict[str, Any], value: Any, lang: str) -> tuple[str, list[str]]:
 
 
 @dataclass
-class ManualVerdict:
+class ManualVerdict(Verdict):
     """A free-response question's grade before review: 0 points, the text and the rubric to score it."""
 
-    qid: str
-    title: str
-    status: str
-    points: float
-    max_points: float
-    message: str = ""
-    hint: str = ""
     answer: str = ""
     rubric: list[dict[str, Any]] = field(default_factory=list)
     kind: str = KIND
-
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return asdict(self)
 
 
 def grader_verdict(qid: str, spec: dict[str, Any], answer: dict[str, Any] | None, lang: str) -> ManualVerdict:
     """The grader's verdict from the exported answer (see ``workbook.export``): awaiting review, or
     why there is nothing to read. It always carries the rubric, so a reader can still score it."""
-    from ..judge import STOPPED
-
     rubric = [{"id": i["id"], "points": float(i["points"]), "text": pick(i["text"], lang)} for i in spec["rubric"]]
     out = ManualVerdict(qid=qid, title=pick(spec.get("title"), lang), status=PENDING, points=0.0,
                         max_points=float(spec["points"]), hint=pick(spec.get("hint"), lang), rubric=rubric)
     form = next(iter(answer)) if isinstance(answer, dict) and len(answer) == 1 else None
     if form != "value":
         detail = str(answer[form]) if form else ""
-        out.status = ("missing" if answer is None or detail.startswith("no variable") else
+        out.status = ("missing" if answer is None or detail.startswith(NO_VARIABLE) else
                       "not_attempted" if form == "missing" else STOPPED.get(str(form), "failed"))
         out.message = msg("judge_no_export", lang) if answer is None else detail or msg("judge_malformed", lang)
         return out
