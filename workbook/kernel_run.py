@@ -41,7 +41,8 @@ from typing import Any
 
 from .export import GRADER_TAG
 from .kernel_export import MIME
-from .sandbox import KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, holds_zygote, kernel_env, wrap, zygote_argv
+from .sandbox import (KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, holds_zygote, kernel_env, runtime_under_tmp, wrap,
+                      zygote_argv)
 
 ENGINE = "workbook-grade"
 WARM_SWITCH = "WORKBOOK_WARM_KERNELS"  # "0": every kernel starts cold (a baseline, or a way out)
@@ -255,7 +256,8 @@ class Zygote:
         home = kernel_dir.parent  # the same layout as a cold box: home/kernel, home/work
         request = {"connection_file": connection_file, "kernels": str(self.kernels),
                    "home": str(home), "cwd": str(home / "work"), "env": kernel_env(home), "uid": KERNEL_UID,
-                   "memory_mb": memory_mb, "scratch_mb": SCRATCH_MB, "tmp_mb": TMP_MB, "shm_mb": SHM_MB}
+                   "memory_mb": memory_mb, "scratch_mb": SCRATCH_MB, "tmp_mb": TMP_MB, "shm_mb": SHM_MB,
+                   "keep": [str(p) for p in runtime_under_tmp(self.box)]}
         stub = Path(__file__).with_name("kernel_stub.py")
         return [sys.executable, "-I", "-S", str(stub), str(self.control), json.dumps(request)]
 

@@ -143,6 +143,12 @@ def _under_fresh_mounts(paths: list[Path]) -> list[Path]:
     return [p for p in paths if any(Path(t) in p.parents for t in ("/tmp", "/dev/shm"))]
 
 
+def runtime_under_tmp(box: Box) -> list[Path]:
+    """The read-only runtime folders of a bwrap box (Python, this package) that a fresh ``/tmp`` would
+    cover: a box made inside the box (a forked kernel) must carry them across its own fresh /tmp."""
+    return _under_fresh_mounts(_bound_runtime(box))
+
+
 def _unshare_script(box: Box) -> str:
     """Shell commands run as root inside the new namespaces, ending in ``exec`` of the kernel."""
     q = shlex.quote

@@ -133,6 +133,13 @@ def _enter_box(req: dict[str, Any]) -> None:
     stage = "/dev/shm/.wb-kernel"
     os.mkdir(stage)
     _mount(mine, stage, None, MS_BIND | MS_REC)  # the socket folder the grader reaches, kept aside
+    # Python and this package, when they live under /tmp (a checkout there), kept aside the same way
+    kept = []
+    for index, path in enumerate(req.get("keep", [])):
+        spot = f"/dev/shm/.wb-keep-{index}"
+        os.mkdir(spot)
+        _mount(path, spot, None, MS_BIND | MS_REC)  # with what is hidden inside it (its own mounts)
+        kept.append((spot, path))
     # the zygote's copy of the worker's font cache (building matplotlib's font list costs seconds in
     # every kernel otherwise), read before /tmp, where it may be, is covered
     warm = os.path.join(os.path.dirname(kernels), "mpl")
@@ -143,6 +150,11 @@ def _enter_box(req: dict[str, Any]) -> None:
                 with open(entry.path, "rb") as file:
                     fonts[entry.name] = file.read()
     _tmpfs("/tmp", req["tmp_mb"], "1777")  # the work folders may be under /tmp: made again below
+    for spot, path in kept:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(spot, path, None, MS_MOVE)
+        _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        os.rmdir(spot)
     if os.path.isdir(kernels):
         _tmpfs(kernels, 1, "0755")  # every other kernel's folder (its connection key) is gone
     os.makedirs(home, mode=0o755, exist_ok=True)
