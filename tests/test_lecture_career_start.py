@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.mutants import career as mutants
 from workbook import keys
 from workbook.check import check
 from workbook.lectures import career
@@ -110,20 +111,9 @@ def test_bad_new_talk_data_is_a_one_line_error(tmp_path: Path, change: str, word
 
 # ------------------------------------------------------------------------- exercise 9: the plan
 
-SOLUTION_PLAN = [
-    {"project": "Receipt OCR web demo", "covers": ["R1", "R2", "R3", "R7"], "hours": 70, "evidence": "demo"},
-    {"project": "Blog post for non-ML readers", "covers": ["R4"], "hours": 10, "evidence": "write-up"},
-    {"project": "A document-AI competition", "covers": ["R1", "R6"], "hours": 30, "evidence": "repository"},
-]
-# differently written: two projects, tuples, floats, the whole budget, the showcase without monitoring
-OTHER_RIGHT_PLAN = (
-    {"evidence": "demo", "hours": 100.0, "project": "명함 인식 웹 데모", "covers": ("R3", "R2", "R1", "R4", "R5")},
-    {"evidence": "write-up", "hours": 20, "project": "논문 재현 후기", "covers": ("R5",)},
-)
-WRONG_PLAN = [  # the "many small things, modelling only" plan the talk warns against
-    {"project": "Kaggle competition", "covers": ["R1", "R6"], "hours": 40, "evidence": "repository"},
-    {"project": "Paper reproduction", "covers": ["R1", "R5"], "hours": 40, "evidence": "write-up"},
-]
+# the solution's plan; differently written: two projects, tuples, floats, the whole budget, the showcase
+# without monitoring; the "many small things, modelling only" plan the talk warns against (tests/mutants)
+SOLUTION_PLAN, OTHER_RIGHT_PLAN, WRONG_PLAN = mutants.PLAN, mutants.OTHER_PLAN, mutants.MODELLING_ONLY_PLAN
 
 
 @pytest.mark.parametrize("plan", [SOLUTION_PLAN, OTHER_RIGHT_PLAN])

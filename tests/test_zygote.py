@@ -92,14 +92,19 @@ def _seen(out: Path, student: str) -> list[str]:
     return json.loads(found[-1])
 
 
-@pytest.mark.slow
-def test_a_warm_kernel_sees_nothing_an_earlier_submission_planted(tmp_path: Path) -> None:
+def _course(tmp_path: Path) -> Path:
+    """The fixture course released into ``tmp_path``; its exercise notebook. Skips where kernels cannot be warm."""
     box = probe(1024)
     if not (box.tool == "bwrap" and not box.user_namespace):
         pytest.skip("warm kernels need the bwrap box as root")
     shutil.copytree(FIXTURES / "solutions", tmp_path / "solutions")
     assign(paths=Paths(tmp_path / "solutions", tmp_path / "exercises", tmp_path / "learner_keys"))
-    release = next((tmp_path / "exercises").rglob(f"{NB}.ipynb"))
+    return next((tmp_path / "exercises").rglob(f"{NB}.ipynb"))
+
+
+@pytest.mark.slow
+def test_a_warm_kernel_sees_nothing_an_earlier_submission_planted(tmp_path: Path) -> None:
+    release = _course(tmp_path)
     subs = tmp_path / "subs"
     for name, cells in {"a_planter": (PLANT, DETECT), "b_next": (DETECT,), "c_later": (DETECT,)}.items():
         (subs / name).mkdir(parents=True)
@@ -141,12 +146,7 @@ def test_a_zygote_never_preloads_what_must_hook_into_the_kernels_shell() -> None
 @pytest.mark.slow
 def test_warm_kernels_can_be_switched_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """WORKBOOK_WARM_KERNELS=0 starts every kernel cold (the benchmark's baseline; a way out)."""
-    box = probe(1024)
-    if not (box.tool == "bwrap" and not box.user_namespace):
-        pytest.skip("warm kernels need the bwrap box as root")
-    shutil.copytree(FIXTURES / "solutions", tmp_path / "solutions")
-    assign(paths=Paths(tmp_path / "solutions", tmp_path / "exercises", tmp_path / "learner_keys"))
-    release = next((tmp_path / "exercises").rglob(f"{NB}.ipynb"))
+    release = _course(tmp_path)
     (tmp_path / "subs" / "one").mkdir(parents=True)
     (tmp_path / "subs" / "one" / f"{NB}.ipynb").write_text(_submission(release, DETECT), encoding="utf-8")
     monkeypatch.setenv("WORKBOOK_WARM_KERNELS", "0")
