@@ -33,6 +33,7 @@ from . import keys
 from .assign import Paths, expected_files
 from .atomic import write_atomic
 from .editions import LANGS
+from .kinds.expected import leaves
 
 PACKAGE_FILES = ("pyproject.toml", "LICENSE")
 SKIP_DIRS = {"__pycache__", "keys"}
@@ -59,26 +60,13 @@ def _leaf_pairs(answer: Any) -> list[str]:
 
 
 def _numbers(value: Any) -> list[float]:
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, float):
-        return [value]
-    if isinstance(value, dict):
-        return [n for v in value.values() for n in _numbers(v)]
-    if isinstance(value, list):
-        return [n for v in value for n in _numbers(v)]
-    return []
+    """The float leaves inside ``value`` (not ints or booleans)."""
+    return [leaf for leaf in leaves(value) if isinstance(leaf, float)]
 
 
 def _strings(value: Any) -> list[str]:
     """The string values (not dict keys) inside ``value``."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
+    return [leaf for leaf in leaves(value) if isinstance(leaf, str)]
 
 
 def readable_secrets(sources: list[dict[str, Any]], solution_notebooks: list[Path]) -> list[str]:
