@@ -231,6 +231,7 @@ class Zygote:
         self.control = self.kernels / "control.sock"
         self.box = Box(home=self.root, cwd=self.root / "h", hide=spec.hide, memory_mb=spec.memory_mb,
                        isolation=spec.isolation, shared=("kernels",))
+        self.keep = [str(p) for p in runtime_under_tmp(self.box)]  # what each kernel carries across its fresh /tmp
         argv = zygote_argv([sys.executable, "-m", "workbook.zygote", str(self.control), json.dumps(list(spec.preload))],
                            self.box)
         if argv is None:
@@ -257,7 +258,7 @@ class Zygote:
         request = {"connection_file": connection_file, "kernels": str(self.kernels),
                    "home": str(home), "cwd": str(home / "work"), "env": kernel_env(home), "uid": KERNEL_UID,
                    "memory_mb": memory_mb, "scratch_mb": SCRATCH_MB, "tmp_mb": TMP_MB, "shm_mb": SHM_MB,
-                   "keep": [str(p) for p in runtime_under_tmp(self.box)]}
+                   "keep": self.keep}
         stub = Path(__file__).with_name("kernel_stub.py")
         return [sys.executable, "-I", "-S", str(stub), str(self.control), json.dumps(request)]
 
