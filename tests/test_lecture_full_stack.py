@@ -15,6 +15,7 @@ import yaml
 from scipy.special import softmax
 from sklearn.metrics import cohen_kappa_score
 
+from tests.mutants import full_stack as mutants
 from workbook import check
 from workbook.lectures import full_stack as fs
 
@@ -743,18 +744,9 @@ def test_makespan_key_agrees_with_a_simulation_and_the_check_judges() -> None:
     for case in spec["cases"] + spec["hidden"]:
         assert case["expect"] == _simulated_queue(*case["args"]), case
     assert check("full_stack.q8", _simulated_queue, lang="en").passed  # a differently written right answer
-
-    def round_robin(durations, workers):  # job i to worker i % workers: not "the first free worker"
-        loads = [0.0] * workers
-        for i, d in enumerate(durations):
-            loads[i % workers] += d
-        return max(loads)
-
-    def total_over_workers(durations, workers):
-        return sum(durations) / workers
-
-    assert check("full_stack.q8", round_robin, lang="en").status == "failed"
-    assert check("full_stack.q8", total_over_workers, lang="en").status == "failed"
+    # job i to worker i % workers (not "the first free worker"), and total work / workers
+    assert check("full_stack.q8", mutants.makespan_round_robin, lang="en").status == "failed"
+    assert check("full_stack.q8", mutants.makespan_average, lang="en").status == "failed"
 
 
 def test_render_html_escapes_values_and_names_a_missing_one() -> None:
