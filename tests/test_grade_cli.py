@@ -113,6 +113,19 @@ def test_a_thread_executor_grades_safely(tmp_path: Path, course: dict[str, Path]
         {n: (EXPECTED[n]["status"], float(EXPECTED[n]["score"])) for n in names}
 
 
+def test_a_folder_named_workbook_in_the_current_folder_does_not_shadow_the_grader(
+        tmp_path: Path, course: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An instructor may keep a folder called ``workbook`` (say, with their submissions) where they run
+    the grader: the grading workers (``python -m``) must not import the package's modules from there."""
+    here = tmp_path / "here"
+    (here / "workbook" / "submissions").mkdir(parents=True)
+    (here / "workbook" / "grade.py").write_text("raise SystemExit('the wrong workbook.grade was imported')\n")
+    shutil.copytree(FIXTURES / "submissions" / "correct", tmp_path / "subs" / "correct")
+    monkeypatch.chdir(here)
+    batch = grade_all(submissions=tmp_path / "subs", out=tmp_path / "out", jobs=1, timeout_cell=5, **course)
+    assert [(r["status"], r["score"]) for r in batch.records] == [("graded", 7.0)]
+
+
 def test_a_folder_without_any_notebook_is_an_error(tmp_path: Path, course: dict[str, Path]) -> None:
     (tmp_path / "subs" / "ann").mkdir(parents=True)
     result = CliRunner().invoke(main, ["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),

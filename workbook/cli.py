@@ -7,6 +7,10 @@ from pathlib import Path
 
 import click
 
+from .lean_imports import skip_unused
+
+skip_unused()  # before anything imports nbformat: see workbook.lean_imports
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ml-course-workbook")

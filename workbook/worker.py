@@ -36,6 +36,10 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .lean_imports import skip_unused
+
+skip_unused()  # before the worker imports nbformat: see workbook.lean_imports
+
 PR_SET_PDEATHSIG = 1
 _LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workbook-worker-launcher")
 
@@ -64,7 +68,7 @@ class Worker:
     def _start(self) -> None:
         mine, theirs = socket.socketpair()
         self._proc = _LAUNCHER.submit(
-            subprocess.Popen, [sys.executable, "-m", "workbook.worker", str(theirs.fileno()), str(os.getpid())],
+            subprocess.Popen, [sys.executable, "-P", "-m", "workbook.worker", str(theirs.fileno()), str(os.getpid())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self._log, start_new_session=True).result()
         theirs.close()
