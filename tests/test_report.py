@@ -130,3 +130,63 @@ def test_tamper_ignores_the_language_preset_but_not_a_change() -> None:
     assert locked_changes(released, korean) == []
     korean.cells = [new_code_cell('lang = "ko"\nseed = 7', id="params")]
     assert locked_changes(released, korean, "ko") == ["잠긴 셀 0이(가) 바뀌었습니다 ('lang = \"en\"')"]
+
+
+def _charts(page: str) -> list[Any]:
+    """Every chart of a page, parsed as XML (a malformed SVG fails here)."""
+    import xml.etree.ElementTree as ET
+
+    return [ET.fromstring(str(svg)) for svg in BeautifulSoup(page, "html.parser").select("svg.workbook-chart")]
+
+
+def test_the_score_chart_counts_each_score_in_its_bin() -> None:
+    """Bins of a tenth of the maximum; a score on an edge is in the bin it starts (numpy's float edges
+    put 3 of 10 below 0.30000000000000004, in the bin before: exact fractions say otherwise)."""
+    from fractions import Fraction
+
+    scores = [0.0, 0.0, 1.0, 2.5, 3.0, 7.0, 9.99, 10.0, 10.0, 5.0, -1.0, 12.0]  # edges, and outside [0, top]
+    records = [{**record("en"), "student": f"s{i}", "score": s, "max_score": 10.0} for i, s in enumerate(scores)]
+    histogram = [c for c in _charts(class_report(records, {"isolation": {}})) if c.get("data-chart") == "histogram"]
+    assert len(histogram) == 1
+    bars = histogram[0].findall("{http://www.w3.org/2000/svg}rect")
+    counts = [int(b.get("data-count")) for b in bars]
+    exact = [min(max(Fraction(s) / 10, Fraction(0)), Fraction(1)) for s in scores]
+    assert counts == [sum(Fraction(i, 10) <= x < Fraction(i + 1, 10) or (i == 9 and x == 1) for x in exact)
+                      for i in range(10)]
+    assert counts == [3, 1, 1, 1, 0, 1, 0, 1, 0, 4]
+    heights = [float(b.get("height")) for b in bars]
+    assert heights[9] == max(heights) and heights[4] == 0 and heights[0] == 3 * heights[1]
+    assert [c for c in counts if c] and sum(counts) == len(scores)
+
+
+def test_the_item_chart_places_each_question_and_escapes_its_id() -> None:
+    from workbook.report import _items_plot
+
+    questions = [{"qid": "q1", "difficulty": 0.9, "discrimination": 0.5},
+                 {"qid": "<b>q2</b>", "difficulty": 0.2, "discrimination": -0.1},
+                 {"qid": "q3", "difficulty": None, "discrimination": None}]
+    page = _items_plot(questions, "ko")
+    assert "<b>q2" not in page and "&lt;b&gt;q2" in page
+    (chart,) = _charts(page)
+    points = chart.findall("{http://www.w3.org/2000/svg}g")
+    assert [(p.get("data-qid"), p.get("data-difficulty"), p.get("data-discrimination")) for p in points] == \
+        [("q1", "0.9", "0.5"), ("<b>q2</b>", "0.2", "-0.1")]
+    (one, two) = (p.find("{http://www.w3.org/2000/svg}circle") for p in points)
+    assert float(one.get("cx")) > float(two.get("cx")) and float(one.get("cy")) < float(two.get("cy"))  # easier, higher
+    assert chart.get("aria-label") == MESSAGES["items_chart"]["ko"]
+    assert _items_plot([questions[2]], "en") == ""
+
+
+def test_the_report_draws_without_an_image_library() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom workbook.report import class_report\n"
+              "r = {'student': 's', 'notebook': 'n', 'status': 'graded', 'score': 1.0, 'max_score': 2.0,\n"
+              "     'questions': [{'qid': 'q1', 'title': 't', 'status': 'passed', 'points': 1.0, 'max_points': 1.0}]}\n"
+              "page = class_report([r, {**r, 'student': 't', 'score': 2.0}], {'isolation': {}})\n"
+              "assert \"data-chart='histogram'\" in page\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'PIL')))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
