@@ -60,7 +60,7 @@ def test_the_report_shows_titles_stats_and_inline_plots(lang: str) -> None:
     records[0]["penalty"] = {"days_late": 3, "fraction": 0.3, "submitted": "2026-03-04T10:00:00+09:00", "source": "zip entry"}
     page = class_report(records, {"options": {"lang": lang}})
     assert "Question 1" in page and "Essay" in page
-    assert page.count("data:image/png;base64,") == 2  # the distribution and the item plot
+    assert page.count("<svg role='img'") == 2  # the distribution and the item plot, inline SVG
     assert not re.search(r"(src|href)=['\"]https?:", page)  # nothing from the network
     assert ("Late submissions (1)" if lang == "en" else "늦은 제출 (1건)") in page
     assert "0 / 4" in page  # no essay read yet

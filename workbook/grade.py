@@ -86,6 +86,7 @@ class Task:
     hide: tuple[Path, ...] = ()
     helpers: tuple[tuple[str, str], ...] = ()  # (module name, source) of the key's helper modules
     preload: tuple[str, ...] = ()  # what a warm kernel imports before the submission runs (the releases' imports)
+    probed: Any = None  # the grader's own probe of this machine, for its local workers (a Dask worker probes its own)
 
 
 @dataclass
@@ -204,12 +205,14 @@ def _preload(releases: list[tuple[str, ...]], keys: list[dict[str, Any]], privat
     at the top of a code cell, and the library modules the self-checks call (a key's ``reference``
     and ``checker``, e.g. scikit-learn's metrics: a second of import in the learner's kernel
     otherwise). Never a key's own helper modules (``private``): those are not in the box."""
-    import nbformat
-
     from .zygote import imports_of
 
-    sources = [c.source for editions in releases for c in nbformat.reads(editions[0], as_version=4).cells
-               if c.cell_type == "code"]
+    def code(cell: dict[str, Any]) -> str:
+        return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+    # the releases are the course's own files, read as plain JSON (nbformat's import and schema cost
+    # this process a third of a second)
+    sources = [code(c) for editions in releases for c in json.loads(editions[0])["cells"] if c["cell_type"] == "code"]
     called = [spec[field].partition(":")[0] for key in keys for spec in key.get("questions", {}).values()
               for field in ("reference", "checker") if isinstance(spec.get(field), str)]
     return tuple(m for m in dict.fromkeys([*imports_of(sources), *called]) if m.split(".")[0] not in private)
@@ -271,6 +274,9 @@ def grade_all(*, submissions: Path, out: Path, keys_dir: Path = Path("solutions/
         return _grade_all(submissions, out, keys_dir, wanted, available, helpers, jobs, timeout_cell, timeout, memory_mb,
                           output_kb, force, lang, executor, isolation, progress, students, course)
     finally:
+        from .worker import stop_prestarted
+
+        stop_prestarted()  # those no thread took (every submission reused, or an error on the way)
         if client is not None:
             client.close()
 
@@ -279,6 +285,7 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
                helpers: dict[str, Any], jobs: int | None, timeout_cell: float, timeout: float, memory_mb: int,
                output_kb: int, force: bool, lang: str, executor: Executor | None, isolation: str,
                progress: bool, students: list[str] | None = None, course: Any = None) -> Batch:
+    from . import worker
     from .cluster import describe_workers, is_dask, slots
     from .sandbox import LEVELS, probe, visible_hides
 
@@ -291,16 +298,20 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
                 raise ValueError(f"{submissions}: no submission of {', '.join(wanted)} by student(s) {', '.join(unknown)}")
             found = [s for s in found if s.student in students]
             force = True
+        if executor is None:  # the grading processes import while this one probes, hashes and reads the gradebook
+            worker.prestart(min(jobs or os.cpu_count() or 1, len(found)))
         if course is not None:  # when each came in (the files, before anything runs) and what it costs
             from .deadlines import penalties
 
             with gradedb.connect(out) as conn:
                 gradedb.put_penalties(conn, penalties(course, found))
         options = Options(float(timeout_cell), float(timeout), int(memory_mb), int(output_kb), lang, isolation)
-        box = capped_isolation(probe(memory_mb), isolation)
-        fingerprint = grader_fingerprint()
-        preload = _preload([available[n][2] for n in wanted], [available[n][0] for n in wanted],
-                           {name.split(".")[0] for n in wanted for name, _ in helpers[n]})
+        with ThreadPoolExecutor(max_workers=1) as one:  # the probe mostly waits for its test box: hash meanwhile
+            probing = one.submit(probe, memory_mb)
+            fingerprint = grader_fingerprint()
+            preload = _preload([available[n][2] for n in wanted], [available[n][0] for n in wanted],
+                               {name.split(".")[0] for n in wanted for name, _ in helpers[n]})
+            box = capped_isolation(probing.result(), isolation)
         hide = visible_hides([Path(keys_dir), Path(keys_dir).parent, Path(submissions), out], keep=[])
         records: dict[tuple[str, str], dict[str, Any]] = {}
         pending: list[tuple[Submission, dict[str, Any], tuple[str, ...], int, str]] = []
@@ -330,7 +341,7 @@ def _grade_all(submissions: Path, out: Path, keys_dir: Path, wanted: list[str], 
             except InvalidSubmission as err:
                 return record_without_run(sub, key, status="invalid", reason=str(err), digest=digest, seed=seed, lang=lang)
             return Task(Submission.from_bytes(sub.student, sub.notebook, sub.origin, data), key, released, seed,
-                        digest, options, hide, helpers[sub.notebook], preload)
+                        digest, options, hide, helpers[sub.notebook], preload, None if is_dask(executor) else box)
 
         cluster = describe_workers(executor, memory_mb) if is_dask(executor) and pending else {}
         workers = slots(executor) if is_dask(executor) else max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))

@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .font_cache import font_cache
 from .grade import MAX_RUNS, Task, capped_isolation, record_without_run
 from .submissions import InvalidSubmission, read_notebook
 
@@ -44,6 +45,27 @@ def warm_worker() -> None:
     from . import handouts, judge, kernel_run, report  # noqa: F401
 
     handouts.offline_exporter("en")  # loading the HTML templates costs a second: pay it before the first submission
+
+
+def prepare(task: Task) -> None:
+    """Before this worker's first submission: probe its box, make its folder, and start its first
+    kernel booting (in the kernel launcher's thread, with the zygote it needs), so that the worker's
+    own imports and the kernel's start overlap. A failure here is left for the grading to report."""
+    from . import kernel_run
+
+    try:
+        isolation, workroot = _worker_env(task)
+        kernel_run.boot_ahead(box_spec(task, isolation, workroot))
+    except Exception:  # noqa: BLE001 - grade_submission meets it again and records it
+        pass
+
+
+def box_spec(task: Task, isolation: Any, workroot: Path) -> Any:
+    """What every kernel of ``task``'s batch shares on this worker (see :class:`kernel_run.BoxSpec`)."""
+    from . import kernel_run
+
+    hide = tuple(p for p in task.hide if p.is_dir())  # the grader's folders; on another machine they may not exist
+    return kernel_run.BoxSpec(workroot, hide, task.options.memory_mb, isolation, task.preload)
 
 
 def cleanup_worker() -> None:
@@ -76,20 +98,23 @@ def _new_workroot(isolation: Any) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
     workroot = Path(tempfile.mkdtemp(prefix="wb-grade-", dir=parent))
     (workroot / "owner.pid").write_text(str(os.getpid()))
-    env = {**os.environ, "MPLCONFIGDIR": str(workroot / "mpl"), "MPLBACKEND": "Agg"}
     # a warm matplotlib font cache to copy into each box: a kernel that builds its own spends seconds on it
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True, timeout=300)
+    try:
+        shutil.copytree(font_cache(), workroot / "mpl", ignore=shutil.ignore_patterns("done"))
+    except (OSError, RuntimeError, subprocess.SubprocessError):
+        pass  # the kernels build their own, slowly, as they would without the grader
     return workroot
 
 
 def _worker_env(task: Task) -> tuple[Any, Path]:
-    """This worker's isolation for the task's memory cap (probed once) and its work folder."""
+    """This worker's isolation for the task's memory cap (the grader's own probe when the task brings it,
+    from a grader on this machine; else probed here, once) and its work folder."""
     from .sandbox import probe
 
     isolations = _WORKER.setdefault("isolation", {})
     wanted = (task.options.memory_mb, task.options.isolation)
     if wanted not in isolations:
-        isolations[wanted] = capped_isolation(probe(task.options.memory_mb), task.options.isolation)
+        isolations[wanted] = task.probed or capped_isolation(probe(task.options.memory_mb), task.options.isolation)
     isolation = isolations[wanted]
     if "workroot" not in _WORKER:
         _WORKER["workroot"] = _new_workroot(isolation)
@@ -154,15 +179,14 @@ def _attempt(task: Task, nb: Any, plan: dict[str, Any], skipped: dict[str, Any],
     from . import kernel_run
 
     opts = task.options
-    hide = tuple(p for p in task.hide if p.is_dir())  # the grader's folders; on another machine they may not exist
-    box, km = kernel_run.kernel_for(kernel_run.BoxSpec(workroot, hide, opts.memory_mb, isolation, task.preload))
+    box, km = kernel_run.kernel_for(box_spec(task, isolation, workroot))
     try:
         prepared, nonces = _prepare(copy.deepcopy(nb), plan, skipped)
         return kernel_run.run(prepared, box=box, km=km, parameters={"grading": True, "seed": task.seed, "lang": opts.lang},
                               nonces=nonces, timeout_cell=opts.timeout_cell, timeout=opts.timeout,
                               output_cap=opts.output_kb * 1000)
     finally:
-        kernel_run.kill(km)
+        kernel_run.discard(km)
         shutil.rmtree(box.home, ignore_errors=True)
 
 

@@ -6,8 +6,10 @@ per-cell timeout (the cell gets an error, the next cell runs), and bounds what t
 
 * every output path counts against one cap while it streams (stream, display, ``update_display``,
   errors); past the cap nothing more is kept, and widget state is never stored;
-* a single ZeroMQ message larger than :data:`MAX_MESSAGE` is dropped by the socket itself, so a
-  flood never reaches the grader's memory;
+* a single message is as large as the kernel can make it, and the kernel's address space is capped
+  (``--memory``); the message is then cut at the cap like any output. (A ZeroMQ size limit on the
+  socket would not help the learner: the socket drops the connection with the message, and every
+  later output and answer of the run is lost; ``attack_one_huge_message`` keeps its points);
 * nothing a grader cell (the export) produces is kept or applied, except the one answer payload each
   export cell must send, which is taken out (see :mod:`workbook.export`);
 * the kernel's own stdout/stderr file descriptors go nowhere, never to the grader's terminal.
@@ -47,7 +49,6 @@ from .sandbox import (KERNEL_UID, SCRATCH_MB, SHM_MB, TMP_MB, Box, holds_zygote,
 ENGINE = "workbook-grade"
 WARM_SWITCH = "WORKBOOK_WARM_KERNELS"  # "0": every kernel starts cold (a baseline, or a way out)
 TRUNCATED = "\n[output truncated by the grader: this notebook's outputs passed {cap} kB]\n"
-MAX_MESSAGE = 16_000_000  # bytes of one ZeroMQ message from the kernel; a larger one is dropped
 KEPT = ("status", "execute_input")  # the only messages processed from a grader cell, or past the cap
 
 
@@ -196,9 +197,19 @@ def _kernel_manager(box: Box, zygote: Zygote | None = None) -> Any:
 
         interrupt_kernel = _async_interrupt_kernel
 
+        def client(self, **kwargs: Any) -> Any:
+            # the client's sockets come from this manager's context (its reconnect interval; one
+            # context to close in :func:`discard`), not from a fresh context per client
+            return super().client(**{"context": self.context, **kwargs})
+
     context = zmq.asyncio.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # the default for every socket this context makes
+    # a client usually connects before the new kernel has made its sockets: retry every 10 ms, not
+    # ZeroMQ's default 100 ms (a tenth of a second of every kernel start)
+    context.setsockopt(zmq.RECONNECT_IVL, 10)
     km = BoxedKernelManager(kernel_name="python3", context=context)
+    from .kernel_client import ReadyClient
+
+    km.client_factory = ReadyClient  # ready without jupyter_client's fixed 0.2 s IOPub drain (twice per submission)
     km.transport = "ipc"
     km.ip = str(kernel_dir / "ipc")
     km.connection_file = str(kernel_dir / "connection.json")
@@ -319,7 +330,7 @@ def _boot_in(spec: BoxSpec, zygote: Zygote | None) -> tuple[Box, Any]:
         if zygote is not None:
             asyncio.run(_ready(km))
     except Exception:
-        kill(km)
+        discard(km)
         shutil.rmtree(home, ignore_errors=True)
         raise
     return box, km
@@ -344,19 +355,26 @@ async def _ready(km: Any, timeout: float = 60.0) -> None:
         client.stop_channels()
 
 
+def boot_ahead(spec: BoxSpec) -> None:
+    """Start booting a kernel for ``spec`` now (unless one is already booting), for the next
+    :func:`kernel_for` to take."""
+    if spec not in _spare:
+        _spare[spec] = _LAUNCHER.submit(_boot, spec)
+
+
 def kernel_for(spec: BoxSpec) -> tuple[Box, Any]:
     """A started kernel in a fresh box, and the start of the next one: a worker's next submission
     finds its kernel booted while this one ran (kernel start-up is a second of the run otherwise)."""
     for other in [s for s in _spare if s != spec]:  # a spare from another batch: its folder is gone
         old_box, old_km = _spare.pop(other).result()
-        kill(old_km)
+        discard(old_km)
     pending = _spare.pop(spec, None)
     try:
         box, km = pending.result() if pending else _LAUNCHER.submit(_boot, spec).result()
     except Exception:
         box, km = _LAUNCHER.submit(_boot, spec).result()
     if not _alive(km):
-        kill(km)
+        discard(km)
         shutil.rmtree(box.home, ignore_errors=True)
         box, km = _LAUNCHER.submit(_boot, spec).result()
     _spare[spec] = _LAUNCHER.submit(_boot, spec)
@@ -371,7 +389,7 @@ def discard_spares() -> None:
             box, km = _spare.popitem()[1].result()
         except Exception:
             continue
-        kill(km)
+        discard(km)
         shutil.rmtree(box.home, ignore_errors=True)
     while _zygotes:
         _zygotes.popitem()[1].stop()
@@ -390,6 +408,16 @@ def kill(km: Any) -> None:
             os.killpg(pgid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def discard(km: Any) -> None:
+    """Kill the kernel and close every socket of its manager and clients now (they share one
+    context): a ZeroMQ context left to the garbage collector is closed in whatever thread collects
+    it, and pyzmq's ``term`` there can block that thread for good (seen after a few kernels)."""
+    kill(km)
+    context = getattr(km, "context", None)
+    if context is not None and not context.closed:
+        context.destroy(linger=0)
 
 
 def seal(box: Box | None) -> None:

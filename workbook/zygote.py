@@ -51,6 +51,9 @@ ALWAYS = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "jupyter_clien
 # never imported before the kernel's shell exists: they hook into it when first imported
 NOT_BEFORE_SHELL = ("matplotlib_inline", "ipywidgets")
 INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel would set: matplotlib reads it at import
+# never imported at all: a grading kernel has no debugger (ipykernel treats debugpy as optional; its
+# import costs ~0.1 s of every kernel's start, and nobody attaches a debugger to a grading run)
+NEVER = ("debugpy",)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -241,6 +244,8 @@ def _spawn(req: dict[str, Any]) -> int:
 def serve(control: str, modules: list[str]) -> None:
     """The zygote's loop: preload, then one forked kernel per connection on ``control``."""
     _prctl(PR_SET_DUMPABLE, 0)  # no kernel can ptrace or read this process
+    for name in NEVER:
+        sys.modules[name] = None  # type: ignore[assignment] - None in sys.modules: the import fails
     os.environ["MPLBACKEND"] = INLINE  # only while preloading; each kernel gets its own environment
     preload(modules)
     del os.environ["MPLBACKEND"]
