@@ -29,6 +29,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	@# byte-compile the package as pip does for a regular install (an editable one is not; with
+	@# PYTHONDONTWRITEBYTECODE set, every grading process would compile it from source again)
+	$(PY) -m compileall -q workbook
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
