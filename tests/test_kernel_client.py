@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 import sys
 import textwrap
 
@@ -121,14 +122,20 @@ async def _wait(command: list[str], timeout: float) -> str:
         await km.shutdown_kernel(now=True)
 
 
+def _run(coro: object) -> str:
+    """Run a coroutine on a fresh loop in its own thread (an earlier test may leave a loop running in this one)."""
+    with ThreadPoolExecutor(1) as one:
+        return one.submit(asyncio.run, coro).result()
+
+
 @pytest.mark.parametrize("command, expected", [
     ([sys.executable, "-c", "pass"], "Kernel died before replying to kernel_info"),
     ([sys.executable, "-c", "import time; time.sleep(60)"], "Kernel didn't respond in 2 seconds"),
 ])
 def test_a_kernel_that_dies_or_never_answers_is_an_error_not_a_hang(command: list[str], expected: str) -> None:
-    assert asyncio.run(asyncio.wait_for(_wait(command, 2.0), 60)) == expected
+    assert _run(asyncio.wait_for(_wait(command, 2.0), 60)) == expected
 
 
 def test_a_real_kernel_is_ready_and_answers() -> None:
-    assert asyncio.run(asyncio.wait_for(_wait([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], 60),
-                                        120)) == "ready"
+    assert _run(asyncio.wait_for(_wait([sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"], 60),
+                                 120)) == "ready"
