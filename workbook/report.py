@@ -156,26 +156,16 @@ def feedback_html(nb: Any, record: dict[str, Any], prefix: str, lang: str = "en"
 # by a test (``data-*``) and on hover (``<title>``).
 _W, _H, _LEFT, _RIGHT, _TOP, _BOTTOM = 540, 250, 48, 12, 10, 42
 
-_HISTOGRAM = """\
-<svg role='img' aria-label='{{ alt }}' class='workbook-chart' data-chart='histogram' viewBox='0 0 {{ w }} {{ h }}' \
-width='{{ w }}' height='{{ h }}' xmlns='http://www.w3.org/2000/svg' font-family='system-ui,sans-serif' font-size='11'>\
-{% for t in yticks %}<line x1='{{ left }}' x2='{{ w - right }}' y1='{{ t.y }}' y2='{{ t.y }}' stroke='#e0e0e0'/>\
-<text x='{{ left - 6 }}' y='{{ t.y + 4 }}' text-anchor='end'>{{ t.label }}</text>{% endfor %}\
-{% for b in bars %}<rect class='bar' data-count='{{ b.count }}' data-low='{{ b.low }}' data-high='{{ b.high }}' \
-x='{{ b.x }}' y='{{ b.y }}' width='{{ b.width }}' height='{{ b.height }}' fill='#0b57d0' stroke='white'>\
-<title>{{ b.low }}–{{ b.high }}: {{ b.count }}</title></rect>{% endfor %}\
-{% for t in xticks %}<text x='{{ t.x }}' y='{{ h - bottom + 14 }}' text-anchor='middle'>{{ t.label }}</text>{% endfor %}\
-<line x1='{{ left }}' x2='{{ w - right }}' y1='{{ h - bottom }}' y2='{{ h - bottom }}' stroke='#5f6368'/>\
-<text x='{{ (left + w - right) / 2 }}' y='{{ h - 6 }}' text-anchor='middle'>{{ xlabel }}</text>\
-<text transform='translate(12 {{ (top + h - bottom) / 2 }}) rotate(-90)' text-anchor='middle'>{{ ylabel }}</text></svg>"""
-
-_SCATTER = """\
-<svg role='img' aria-label='{{ alt }}' class='workbook-chart' data-chart='items' viewBox='0 0 {{ w }} {{ h }}' \
+_CHART = """\
+<svg role='img' aria-label='{{ alt }}' class='workbook-chart' data-chart='{{ kind }}' viewBox='0 0 {{ w }} {{ h }}' \
 width='{{ w }}' height='{{ h }}' xmlns='http://www.w3.org/2000/svg' font-family='system-ui,sans-serif' font-size='11'>\
 {% for t in yticks %}<line x1='{{ left }}' x2='{{ w - right }}' y1='{{ t.y }}' y2='{{ t.y }}' \
 stroke='{{ "#999" if t.mark else "#e0e0e0" }}'{% if t.mark %} stroke-dasharray='4 3'{% endif %}/>\
 <text x='{{ left - 6 }}' y='{{ t.y + 4 }}' text-anchor='end'>{{ t.label }}</text>{% endfor %}\
 {% for t in xticks %}<text x='{{ t.x }}' y='{{ h - bottom + 14 }}' text-anchor='middle'>{{ t.label }}</text>{% endfor %}\
+{% for b in bars %}<rect class='bar' data-count='{{ b.count }}' data-low='{{ b.low }}' data-high='{{ b.high }}' \
+x='{{ b.x }}' y='{{ b.y }}' width='{{ b.width }}' height='{{ b.height }}' fill='#0b57d0' stroke='white'>\
+<title>{{ b.low }}–{{ b.high }}: {{ b.count }}</title></rect>{% endfor %}\
 {% for p in points %}<g class='point' data-qid='{{ p.qid }}' data-difficulty='{{ p.difficulty }}' \
 data-discrimination='{{ p.discrimination }}'><circle cx='{{ p.x }}' cy='{{ p.y }}' r='4' fill='#8a4b00'/>\
 <text x='{{ p.x + 6 }}' y='{{ p.y - 5 }}' font-size='10'>{{ p.qid }}</text>\
@@ -185,8 +175,10 @@ data-discrimination='{{ p.discrimination }}'><circle cx='{{ p.x }}' cy='{{ p.y }
 <text transform='translate(12 {{ (top + h - bottom) / 2 }}) rotate(-90)' text-anchor='middle'>{{ ylabel }}</text></svg>"""
 
 
-def _frame() -> dict[str, float]:
-    return {"w": _W, "h": _H, "left": _LEFT, "right": _RIGHT, "top": _TOP, "bottom": _BOTTOM}
+def _chart(kind: str, lang: str, **marks: Any) -> str:
+    """One chart of the report: the frame every chart shares, with ``bars`` or ``points`` in it."""
+    return _render(_CHART, lang, kind=kind, w=_W, h=_H, left=_LEFT, right=_RIGHT, top=_TOP, bottom=_BOTTOM,
+                   **{"bars": [], "points": [], **marks})
 
 
 def _x(value: float, low: float, high: float) -> float:
@@ -225,10 +217,10 @@ def _histogram(scores: list[float], top: float, lang: str = "en", bins: int = 10
     bars = [{"count": c, "low": f"{i / bins:g}", "high": f"{(i + 1) / bins:g}", "x": round(_LEFT + i * width, 1),
              "width": round(width, 1), "y": _y(c, 0, high), "height": round(_y(0, 0, high) - _y(c, 0, high), 1)}
             for i, c in enumerate(counts)]
-    return _render(_HISTOGRAM, lang, **_frame(), alt=msg("score_chart", lang), bars=bars,
-                   yticks=[{"y": _y(t, 0, high), "label": t} for t in ticks],
-                   xticks=[{"x": _x(t / 5, 0, 1), "label": f"{t / 5:g}"} for t in range(6)],
-                   xlabel=msg("axis_share", lang), ylabel=msg("axis_learners", lang))
+    return _chart("histogram", lang, alt=msg("score_chart", lang), bars=bars,
+                  yticks=[{"y": _y(t, 0, high), "label": t, "mark": False} for t in ticks],
+                  xticks=[{"x": _x(t / 5, 0, 1), "label": f"{t / 5:g}"} for t in range(6)],
+                  xlabel=msg("axis_share", lang), ylabel=msg("axis_learners", lang))
 
 
 def _items_plot(questions: list[dict[str, Any]], lang: str) -> str:
@@ -242,9 +234,9 @@ def _items_plot(questions: list[dict[str, Any]], lang: str) -> str:
                "x": _x(q["difficulty"], -0.05, 1.05), "y": _y(max(-1.0, min(1.0, q["discrimination"])), -1, 1)}
               for q in shown]
     yticks = [{"y": _y(v, -1, 1), "label": f"{v:g}", "mark": v == 0.2} for v in (-1, -0.5, 0, 0.2, 0.5, 1)]
-    return _render(_SCATTER, lang, **_frame(), alt=msg("items_chart", lang), points=points, yticks=yticks,
-                   xticks=[{"x": _x(t / 5, -0.05, 1.05), "label": f"{t / 5:g}"} for t in range(6)],
-                   xlabel=msg("col_difficulty", lang), ylabel=msg("col_discrimination", lang))
+    return _chart("items", lang, alt=msg("items_chart", lang), points=points, yticks=yticks,
+                  xticks=[{"x": _x(t / 5, -0.05, 1.05), "label": f"{t / 5:g}"} for t in range(6)],
+                  xlabel=msg("col_difficulty", lang), ylabel=msg("col_discrimination", lang))
 
 
 def class_report(records: list[dict[str, Any]], meta: dict[str, Any], lang: str | None = None) -> str:
